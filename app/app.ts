@@ -1,0 +1,52 @@
+// buildApp(): the whole service as a Fastify instance, for the server, the tests and benchmarks.
+import fastifyStatic from '@fastify/static'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import fastifyView from '@fastify/view'
+import { Eta } from 'eta'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { AppConfig } from './config.js'
+import { schemaErrorMessage } from './http/errors.js'
+import { BOOTSTRAP_DIST_DIR, PUBLIC_DIR, VIEWS_DIR } from './paths.js'
+import profiles from './plugins/profiles.js'
+import api from './routes/api/index.js'
+import operations from './routes/operations.js'
+import pages from './routes/pages/index.js'
+import { migrateDatabaseFile } from './store/database.js'
+
+export type BuildAppConfig = Pick<AppConfig, 'databasePath' | 'resultCache' | 'httpCacheMaxAge'>
+
+export interface BuildAppOptions {
+  logger?: FastifyServerOptions['logger']
+}
+
+/** Builds the app on an existing database file, first bringing the file up to our schema. */
+export async function buildApp (config: BuildAppConfig, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    schemaErrorFormatter: schemaErrorMessage,
+    ajv: { customOptions: { removeAdditional: false } },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 }
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  const applied = await migrateDatabaseFile(config.databasePath)
+  if (applied.length) app.log.info({ migrations: applied, file: config.databasePath }, 'brought the database up to date')
+
+  await app.register(profiles, { databasePath: config.databasePath, resultCache: config.resultCache })
+  await app.register(fastifyView, {
+    engine: { eta: new Eta({ autoEscape: true }) },
+    root: VIEWS_DIR,
+    production: true
+  })
+  await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/static/', maxAge: '1h' })
+  await app.register(fastifyStatic, {
+    root: BOOTSTRAP_DIST_DIR,
+    prefix: '/static/bootstrap/',
+    maxAge: '1d',
+    decorateReply: false
+  })
+
+  await app.register(operations)
+  await app.register(api, { prefix: '/api', httpCacheMaxAge: config.httpCacheMaxAge })
+  await app.register(pages, { httpCacheMaxAge: config.httpCacheMaxAge })
+  return app
+}

@@ -1,0 +1,96 @@
+// The HTML pages: /, /users and /users/:page, with HTML error and not-found pages.
+import { createHash } from 'node:crypto'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply } from 'fastify'
+import createError from 'http-errors'
+import { Type } from 'typebox'
+import { answeredNotModified, entityTag, useHttpCaching } from '../../http/conditionalGet.js'
+import { publicError } from '../../http/errors.js'
+import { VIEWS_DIR } from '../../paths.js'
+import {
+  canonicalQueryKey, pageCount, profilesQueryRules, requireDigits, usersPageHref
+} from '../../query/profilesQuery.js'
+import { MAX_ACCOUNT_ID, ProfilesQuery } from '../../schemas/profiles.js'
+import { usersView } from './usersView.js'
+
+export interface PagesOptions {
+  httpCacheMaxAge: number
+}
+
+interface ErrorPage {
+  statusCode: number
+  title: string
+  message: string
+  links: Array<{ href: string, label: string }>
+}
+
+const PageParams = Type.Object({
+  page: Type.Integer({ minimum: 1, maximum: MAX_ACCOUNT_ID, description: 'Page number, from 1' })
+})
+const PAGE_PARAM = new Set(['page'])
+const HOME_LINK = { href: '/users', label: 'Back to the first page' }
+
+/** Changes when any template changes, so a deploy never revalidates old HTML as current. */
+function templatesVersion (): string {
+  const hash = createHash('sha256')
+  for (const entry of readdirSync(VIEWS_DIR, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) hash.update(entry.name).update(readFileSync(join(entry.parentPath, entry.name)))
+  }
+  return hash.digest('base64url')
+}
+
+function sendErrorPage (reply: FastifyReply, page: ErrorPage) {
+  return reply.code(page.statusCode).type('text/html; charset=utf-8').viewAsync('error.eta', page)
+}
+
+const pages: FastifyPluginAsyncTypebox<PagesOptions> = async (app, { httpCacheMaxAge }) => {
+  const cacheControl = await useHttpCaching(app, httpCacheMaxAge)
+  const viewsVersion = templatesVersion()
+
+  app.setErrorHandler((error, request, reply) => {
+    const { statusCode, error: title, message } = publicError(error)
+    if (statusCode >= 500) request.log.error({ err: error }, 'request failed')
+    const links = (error as { links?: ErrorPage['links'] }).links ?? [HOME_LINK]
+    return sendErrorPage(reply, { statusCode, title, message, links })
+  })
+  app.setNotFoundHandler((request, reply) => sendErrorPage(reply, {
+    statusCode: 404,
+    title: 'Page not found',
+    message: `There is no page at ${request.url.split('?')[0]}.`,
+    links: [HOME_LINK]
+  }))
+
+  const schema = { querystring: ProfilesQuery, hide: true }
+  const preValidation = profilesQueryRules({ unknown: 'ignore', emptyMeansAbsent: true })
+
+  app.get('/', { schema, preValidation }, async (request, reply) => renderUsers(request.query, reply))
+  app.get('/users', { schema, preValidation }, async (request, reply) => renderUsers(request.query, reply))
+  app.get('/users/:page', {
+    schema: { ...schema, params: PageParams },
+    preValidation: async (request) => {
+      requireDigits(request.params as Record<string, unknown>, PAGE_PARAM, 'Path parameter')
+      await preValidation(request)
+    }
+  }, async (request, reply) => renderUsers({ ...request.query, page: request.params.page }, reply))
+
+  async function renderUsers (query: ProfilesQuery, reply: FastifyReply) {
+    const canonical = canonicalQueryKey(query)
+    const version = app.profiles.dataVersion()
+    if (answeredNotModified(reply.request, reply, entityTag('users-page', viewsVersion, version, canonical), cacheControl)) {
+      return reply
+    }
+    const { dataVersion, total, results } = app.profiles.findPage(query)
+    const pages = pageCount(total, query.pagination)
+    if (pages >= 1 && query.page > pages) {
+      throw createError(404, `Page ${query.page} does not exist: there ${pages === 1 ? 'is 1 page' : `are ${pages.toLocaleString('en-US')} pages`}.`, {
+        links: [{ href: usersPageHref(query, pages), label: 'Go to the last page' }, HOME_LINK]
+      })
+    }
+    reply.etag(entityTag('users-page', viewsVersion, dataVersion, canonical))
+    return reply.viewAsync('users.eta', usersView(query, total, pages, results))
+  }
+}
+
+export default pages

@@ -1,0 +1,82 @@
+// TypeBox schemas of the profiles API: they validate requests, shape responses and type the code.
+import { Type, type Static } from 'typebox'
+
+export const MAX_ACCOUNT_ID = Number.MAX_SAFE_INTEGER
+export const MAX_PAGINATION = 100
+export const DEFAULT_PAGINATION = 25
+export const PROFILE_TYPES = ['User', 'Organization', 'Bot'] as const
+export const ORDER_BY_VALUES = ['id', '-id', 'username', '-username', 'type', '-type'] as const
+
+export const ProfileType = Type.Enum(PROFILE_TYPES, {
+  description: 'Account type: User, Organization or Bot (case-insensitive)'
+})
+export const OrderBy = Type.Enum(ORDER_BY_VALUES, {
+  default: 'id',
+  description: 'Sort column; a leading "-" sorts descending. Ties break by id ascending.'
+})
+export const AccountId = Type.Integer({
+  minimum: 1,
+  maximum: MAX_ACCOUNT_ID,
+  description: "GitHub's numeric account id"
+})
+
+/** The query of a list of profiles, shared by the API and the pages. */
+export const ProfilesQuery = Type.Object({
+  page: Type.Integer({ minimum: 1, maximum: MAX_ACCOUNT_ID, default: 1, description: 'Page number, from 1' }),
+  pagination: Type.Integer({
+    minimum: 1,
+    maximum: MAX_PAGINATION,
+    default: DEFAULT_PAGINATION,
+    description: 'Page size'
+  }),
+  order_by: OrderBy,
+  username: Type.Optional(Type.String({
+    minLength: 1,
+    maxLength: 39,
+    description: 'Case-insensitive substring of the login; % _ and \\ match themselves'
+  })),
+  id: Type.Optional(AccountId),
+  type: Type.Optional(ProfileType)
+}, { additionalProperties: false })
+export type ProfilesQuery = Static<typeof ProfilesQuery>
+export type OrderBy = Static<typeof OrderBy>
+export type ProfileType = Static<typeof ProfileType>
+
+export const Profile = Type.Object({
+  id: Type.Integer({ description: "GitHub's numeric account id" }),
+  username: Type.String({ description: 'GitHub login' }),
+  avatar_url: Type.String({ description: 'Avatar image URL' }),
+  type: Type.String({ description: 'User, Organization or Bot' }),
+  url: Type.String({ description: 'Profile page on GitHub' })
+})
+export type Profile = Static<typeof Profile>
+
+const PageLink = Type.Union([Type.String(), Type.Null()], {
+  description: 'Path and query of that page, or null when there is none'
+})
+export const PageLinks = Type.Object({
+  first: PageLink,
+  prev: PageLink,
+  next: PageLink,
+  last: PageLink
+})
+export type PageLinks = Static<typeof PageLinks>
+
+export const ProfilesPage = Type.Object({
+  page: Type.Integer(),
+  pagination: Type.Integer(),
+  total: Type.Integer({ description: 'Rows matching the filters' }),
+  pages: Type.Integer({ description: 'Pages of that size; 0 when nothing matches' }),
+  order_by: Type.String(),
+  results: Type.Array(Profile),
+  links: PageLinks
+})
+export type ProfilesPage = Static<typeof ProfilesPage>
+
+export const ProfileParams = Type.Object({ id: AccountId })
+
+export const ErrorBody = Type.Object({
+  statusCode: Type.Integer(),
+  error: Type.String(),
+  message: Type.String()
+})

@@ -1,0 +1,78 @@
+// Schema migrations (umzug): bring any file holding the contract's users table up to our schema.
+import type { Database } from 'better-sqlite3'
+import { Umzug, type UmzugStorage } from 'umzug'
+
+/**
+ * Every write to users bumps ghusers_meta.data_version, so a file changed by any tool
+ * gets a new version (and new ETags). The seed CLI drops these triggers during its bulk
+ * load and bumps the version once instead; it recreates them from this same SQL.
+ */
+export const CHANGE_TRIGGERS_SQL = ['INSERT', 'UPDATE', 'DELETE'].map((event) => `
+  CREATE TRIGGER IF NOT EXISTS users_after_${event.toLowerCase()} AFTER ${event} ON users
+  BEGIN
+    UPDATE ghusers_meta SET value = value + 1 WHERE key = 'data_version';
+  END;`).join('\n')
+
+export const DROP_CHANGE_TRIGGERS_SQL = ['insert', 'update', 'delete']
+  .map((event) => `DROP TRIGGER IF EXISTS users_after_${event};`).join('\n')
+
+interface Migration {
+  name: string
+  sql: string
+}
+
+// Append only: a released migration is never edited, a change is a new entry.
+const MIGRATIONS: Migration[] = [
+  {
+    name: '0001-contract-table-meta-indexes',
+    sql: `
+      CREATE TABLE IF NOT EXISTS users (
+        id         INTEGER PRIMARY KEY,
+        username   TEXT NOT NULL UNIQUE,
+        avatar_url TEXT NOT NULL,
+        type       TEXT NOT NULL,
+        url        TEXT NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS ghusers_meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+      INSERT OR IGNORE INTO ghusers_meta (key, value) VALUES
+        ('data_version', 1),
+        ('file_id', lower(hex(randomblob(8))));
+      CREATE INDEX IF NOT EXISTS users_username_nocase ON users (username COLLATE NOCASE, id);
+      CREATE INDEX IF NOT EXISTS users_type ON users (type, id);
+      ${CHANGE_TRIGGERS_SQL}`
+  }
+]
+
+export const SCHEMA_VERSION = MIGRATIONS.length
+
+function migrationsTableStorage (db: Database): UmzugStorage {
+  db.exec(`CREATE TABLE IF NOT EXISTS ghusers_migrations (
+    name TEXT PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT (datetime('now'))
+  ) WITHOUT ROWID`)
+  return {
+    async logMigration ({ name }) {
+      db.prepare('INSERT OR IGNORE INTO ghusers_migrations (name) VALUES (?)').run(name)
+    },
+    async unlogMigration ({ name }) {
+      db.prepare('DELETE FROM ghusers_migrations WHERE name = ?').run(name)
+    },
+    async executed () {
+      return db.prepare('SELECT name FROM ghusers_migrations ORDER BY name').pluck().all() as string[]
+    }
+  }
+}
+
+/** Applies the pending migrations to a writable connection; returns the names it applied. */
+export async function migrate (db: Database): Promise<string[]> {
+  const umzug = new Umzug({
+    migrations: MIGRATIONS.map(({ name, sql }) => ({
+      name,
+      // Each migration is idempotent and atomic, so a crash before it is logged is harmless.
+      up: async () => { db.transaction(() => db.exec(sql))() }
+    })),
+    storage: migrationsTableStorage(db),
+    logger: undefined
+  })
+  const applied = await umzug.up()
+  return applied.map((migration) => migration.name)
+}

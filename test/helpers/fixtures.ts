@@ -1,0 +1,78 @@
+// Test fixtures: real SQLite files made by the seed code (or by hand, as another tool would) and the app on them.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
+import type { FastifyInstance } from 'fastify'
+import { afterAll } from 'vitest'
+import { buildApp, type BuildAppConfig } from '../../app/app.js'
+import type { Profile } from '../../app/schemas/profiles.js'
+import { sampleAccounts } from '../../app/seed/sampleAccounts.js'
+import { seedDatabase } from '../../app/seed/seedDatabase.js'
+
+/** A fresh temporary folder, removed when the test file ends. */
+export function temporaryDirectory (): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ghusers-test-'))
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+/** A database file seeded with `total` sample accounts by the seed code itself. */
+export async function sampleDatabase (total: number, dir = temporaryDirectory()): Promise<string> {
+  const databasePath = join(dir, `sample-${total}.db`)
+  await seedDatabase({ databasePath, batches: sampleAccounts({ since: 0, total }) })
+  return databasePath
+}
+
+/** Accounts whose logins test escaping, LIKE escaping and ordering. */
+export const HOSTILE_PROFILES: Profile[] = [
+  { id: 1, username: '<script>alert(1)</script>', type: 'User' },
+  { id: 2, username: 'quote"double\'single', type: 'User' },
+  { id: 3, username: '100%', type: 'Organization' },
+  { id: 4, username: '100x', type: 'User' },
+  { id: 5, username: 'under_score', type: 'User' },
+  { id: 6, username: 'underXscore', type: 'User' },
+  { id: 7, username: 'back\\slash', type: 'Bot' },
+  { id: 8, username: 'backslash', type: 'User' },
+  { id: 9, username: 'Zoë-ünïcode', type: 'User' },
+  { id: 10, username: 'a'.repeat(39), type: 'User' },
+  { id: 11, username: 'ALPHA', type: 'Organization' },
+  { id: 12, username: 'alpha-two', type: 'User' },
+  { id: 13, username: 'javascript-url', type: 'User' }
+].map((account) => ({
+  ...account,
+  avatar_url: `https://avatars.githubusercontent.com/u/${account.id}?v=4`,
+  url: `https://github.com/${encodeURIComponent(account.username)}`
+}))
+// A file written by another tool may hold anything in its URL columns.
+HOSTILE_PROFILES[12]!.url = 'javascript:alert(document.cookie)'
+HOSTILE_PROFILES[12]!.avatar_url = 'javascript:alert(2)'
+
+/** A file as another tool would write it: only the contract's five-column table, no schema of ours. */
+export function contractOnlyDatabase (profiles: Profile[] = HOSTILE_PROFILES, dir = temporaryDirectory()): string {
+  const databasePath = join(dir, 'contract-only.db')
+  const db = new BetterSqlite3(databasePath)
+  db.exec(`CREATE TABLE users (
+    id         INTEGER PRIMARY KEY,
+    username   TEXT NOT NULL UNIQUE,
+    avatar_url TEXT NOT NULL,
+    type       TEXT NOT NULL,
+    url        TEXT NOT NULL
+  )`)
+  const insert = db.prepare('INSERT INTO users (id, username, avatar_url, type, url) VALUES (@id, @username, @avatar_url, @type, @url)')
+  for (const profile of profiles) insert.run(profile)
+  db.close()
+  return databasePath
+}
+
+/** The app on a database file, as the server builds it; closed when the test file ends. */
+export async function build (databasePath: string, overrides: Partial<BuildAppConfig> = {}): Promise<FastifyInstance> {
+  const app = await buildApp({
+    databasePath,
+    resultCache: { enabled: true, maxEntries: 100 },
+    httpCacheMaxAge: 60,
+    ...overrides
+  })
+  afterAll(() => app.close())
+  return app
+}
