@@ -54,7 +54,7 @@ Environment: GITHUB_TOKEN (sent as a Bearer token), GITHUB_API_URL (default ${DE
 Examples:
   npm run seed -- --total 1000
   npm run seed -- --source sample --total 100000 --db /tmp/users.db`)
-    .allowExcessArguments(false)
+    .allowExcessArguments() // reported below, naming the argument
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({
@@ -67,7 +67,9 @@ Examples:
 export async function runSeedCommand (argv: string[], io: SeedCommandIo): Promise<number> {
   let args: SeedArguments
   try {
-    args = seedProgram(io).parse(argv, { from: 'user' }).opts<SeedArguments>()
+    const program = seedProgram(io).parse(argv, { from: 'user' })
+    if (program.args.length) program.error(`error: unexpected argument '${program.args[0]}'`, { exitCode: 2 })
+    args = program.opts<SeedArguments>()
   } catch (error) {
     if (error instanceof CommanderError) return error.code === 'commander.helpDisplayed' ? 0 : 2
     throw error

@@ -1,0 +1,64 @@
+// The repository against real files: filters, LIKE escaping, order, one snapshot per page.
+import { describe, expect, it } from 'vitest'
+import type { OrderBy, Profile } from '../../app/schemas/profiles.js'
+import { ORDER_BY_VALUES } from '../../app/schemas/profiles.js'
+import { containsPattern, ProfilesRepository } from '../../app/store/profilesRepository.js'
+import { migrateDatabaseFile, openReadOnlyDatabase } from '../../app/store/database.js'
+import { contractOnlyDatabase, HOSTILE_PROFILES } from '../helpers/fixtures.js'
+
+const repository = await (async () => {
+  const path = contractOnlyDatabase()
+  await migrateDatabaseFile(path)
+  return new ProfilesRepository(openReadOnlyDatabase(path))
+})()
+
+const query = (overrides: Partial<Parameters<ProfilesRepository['findPage']>[0]>) =>
+  repository.findPage({ page: 1, pagination: 100, order_by: 'id', ...overrides })
+
+/** The order the contract describes, written independently of the SQL. */
+function expectedOrder (profiles: Profile[], orderBy: OrderBy): number[] {
+  const descending = orderBy.startsWith('-')
+  const column = orderBy.replace('-', '') as 'id' | 'username' | 'type'
+  const key = (profile: Profile) => column === 'username' ? profile.username.toLowerCase() : profile[column]
+  return [...profiles].sort((a, b) => {
+    const [ka, kb] = [key(a), key(b)]
+    const byColumn = ka < kb ? -1 : ka > kb ? 1 : 0
+    if (column === 'id') return descending ? -byColumn : byColumn
+    return (descending ? -byColumn : byColumn) || a.id - b.id
+  }).map((profile) => profile.id)
+}
+
+describe('ProfilesRepository', () => {
+  it('escapes %, _ and \\ in LIKE patterns', () => {
+    expect(containsPattern('a%b_c\\d')).toBe('%a\\%b\\_c\\\\d%')
+  })
+
+  it.each([
+    ['100%', ['100%']],
+    ['_', ['under_score']],
+    ['\\', ['back\\slash']],
+    ['alpha', ['ALPHA', 'alpha-two']],
+    ['ZOË', []],
+    ['zo', ['Zoë-ünïcode']],
+    ['<script>', ['<script>alert(1)</script>']],
+    ['"double\'', ['quote"double\'single']]
+  ])('finds usernames containing %j literally and case-insensitively (ASCII)', (term, usernames) => {
+    expect(query({ username: term }).results.map((profile) => profile.username).sort()).toEqual([...usernames].sort())
+  })
+
+  it.each(ORDER_BY_VALUES)('orders by %s with ties broken by id ascending', (orderBy) => {
+    expect(query({ order_by: orderBy }).results.map((profile) => profile.id))
+      .toEqual(expectedOrder(HOSTILE_PROFILES, orderBy))
+  })
+
+  it('combines filters with AND and counts what matches', () => {
+    expect(query({ type: 'Organization' }).total).toBe(HOSTILE_PROFILES.filter((p) => p.type === 'Organization').length)
+    expect(query({ type: 'Organization', username: 'alpha' }).results.map((p) => p.id)).toEqual([11])
+    expect(query({ id: 11, type: 'User' })).toMatchObject({ total: 0, results: [] })
+  })
+
+  it('returns the total and no rows for a page past the end', () => {
+    expect(query({ page: 3, pagination: 10 })).toMatchObject({ total: HOSTILE_PROFILES.length, results: [] })
+    expect(query({ page: 2, pagination: 10 }).results).toHaveLength(HOSTILE_PROFILES.length - 10)
+  })
+})
