@@ -13,24 +13,17 @@ import {
   canonicalQueryKey, pageCount, profilesQueryRules, requireDigits, usersPageHref
 } from '../../query/profilesQuery.js'
 import { MAX_ACCOUNT_ID, ProfilesQuery } from '../../schemas/profiles.js'
+import { type ErrorPage, HOME_LINK, sendErrorPage } from './errorPage.js'
 import { usersView } from './usersView.js'
 
 export interface PagesOptions {
   httpCacheMaxAge: number
 }
 
-interface ErrorPage {
-  statusCode: number
-  title: string
-  message: string
-  links: Array<{ href: string, label: string }>
-}
-
 const PageParams = Type.Object({
   page: Type.Integer({ minimum: 1, maximum: MAX_ACCOUNT_ID, description: 'Page number, from 1' })
 })
 const PAGE_PARAM = new Set(['page'])
-const HOME_LINK = { href: '/users', label: 'Back to the first page' }
 
 /** Changes when any template changes, so a deploy never revalidates old HTML as current. */
 function templatesVersion (): string {
@@ -39,10 +32,6 @@ function templatesVersion (): string {
     if (entry.isFile()) hash.update(entry.name).update(readFileSync(join(entry.parentPath, entry.name)))
   }
   return hash.digest('base64url')
-}
-
-function sendErrorPage (reply: FastifyReply, page: ErrorPage) {
-  return reply.code(page.statusCode).type('text/html; charset=utf-8').viewAsync('error.eta', page)
 }
 
 const pages: FastifyPluginAsyncTypebox<PagesOptions> = async (app, { httpCacheMaxAge }) => {
