@@ -12,7 +12,7 @@ import api from './routes/api/index.js'
 import operations from './routes/operations.js'
 import { errorPageHtml, HOME_LINK } from './routes/pages/errorPage.js'
 import pages from './routes/pages/index.js'
-import { migrateDatabaseFile } from './store/database.js'
+import { prepareDatabaseFile } from './store/database.js'
 
 export type BuildAppConfig = Pick<AppConfig, 'databasePath' | 'resultCache' | 'httpCacheMaxAge'>
 
@@ -31,8 +31,10 @@ export async function buildApp (config: BuildAppConfig, options: BuildAppOptions
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
-  const applied = await migrateDatabaseFile(config.databasePath)
-  if (applied.length) app.log.info({ migrations: applied, file: config.databasePath }, 'brought the database up to date')
+  const prepared = await prepareDatabaseFile(config.databasePath)
+  if (prepared.applied.length || prepared.rebuilt) {
+    app.log.info({ ...prepared, file: config.databasePath }, 'brought the database up to date')
+  }
 
   await app.register(profiles, { databasePath: config.databasePath, resultCache: config.resultCache })
   await app.register(fastifyView, {

@@ -10,7 +10,8 @@ const Environment = Type.Object({
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   RESULT_CACHE: Type.Enum(['on', 'off'], { default: 'on' }),
   RESULT_CACHE_MAX_ENTRIES: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 5000 }),
-  CACHE_MAX_AGE: Type.Integer({ minimum: 0, maximum: 31_536_000, default: 60 })
+  CACHE_MAX_AGE: Type.Integer({ minimum: 0, maximum: 31_536_000, default: 60 }),
+  WEB_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 1 })
 })
 
 export interface AppConfig {
@@ -21,6 +22,8 @@ export interface AppConfig {
   resultCache: { enabled: boolean, maxEntries: number }
   /** Seconds browsers and proxies may reuse a response before revalidating it. */
   httpCacheMaxAge: number
+  /** Worker processes sharing the port (node:cluster); 1 serves from the main process. */
+  workers: number
 }
 
 /** Reads and validates the environment; throws an Error naming the bad variable. */
@@ -32,6 +35,7 @@ export function createConfig (env: Record<string, string | undefined> = process.
     databasePath: databasePathFrom(values.DATABASE_PATH),
     logLevel: values.LOG_LEVEL,
     resultCache: { enabled: values.RESULT_CACHE === 'on', maxEntries: values.RESULT_CACHE_MAX_ENTRIES },
-    httpCacheMaxAge: values.CACHE_MAX_AGE
+    httpCacheMaxAge: values.CACHE_MAX_AGE,
+    workers: values.WEB_CONCURRENCY
   }
 }

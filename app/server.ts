@@ -1,12 +1,16 @@
-// The process: read the configuration, make sure there is a database, listen, shut down gracefully.
+// The process: read the configuration, make sure there is a database, serve (in WEB_CONCURRENCY
+// worker processes when asked), and shut down gracefully on SIGTERM or SIGINT.
+import cluster from 'node:cluster'
 import { existsSync } from 'node:fs'
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
 import { createConfig, type AppConfig } from './config.js'
 import { sampleAccounts } from './seed/sampleAccounts.js'
 import { seedDatabase } from './seed/seedDatabase.js'
+import { prepareDatabaseFile } from './store/database.js'
 
 const FIRST_RUN_USERS = 150
+const SHUTDOWN_GRACE_MS = 10_000
 
 let config: AppConfig
 try {
@@ -16,24 +20,59 @@ try {
   process.exit(1)
 }
 
-const app = await buildAppWithDatabase(config)
-closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
-  if (err) app.log.error({ err }, 'shutting down after an error')
-  else app.log.info({ signal }, 'shutting down')
-  await app.close()
-})
-await app.listen({ port: config.port, host: config.host })
+if (cluster.isPrimary) {
+  const created = await createDatabaseIfMissing(config)
+  if (config.workers > 1) {
+    await prepareDatabaseFile(config.databasePath)
+    superviseWorkers(config.workers, created)
+  } else {
+    await serve(config, created)
+  }
+} else {
+  await serve(config, false)
+}
 
-async function buildAppWithDatabase (config: AppConfig) {
-  const created = !existsSync(config.databasePath)
-  if (created) {
-    await seedDatabase({ databasePath: config.databasePath, batches: sampleAccounts({ since: 0, total: FIRST_RUN_USERS }) })
-  }
+async function createDatabaseIfMissing ({ databasePath }: AppConfig): Promise<boolean> {
+  if (existsSync(databasePath)) return false
+  await seedDatabase({ databasePath, batches: sampleAccounts({ since: 0, total: FIRST_RUN_USERS }) })
+  return true
+}
+
+async function serve (config: AppConfig, created: boolean): Promise<void> {
   const app = await buildApp(config, { logger: { level: config.logLevel } })
-  if (created) {
-    app.log.info({ file: config.databasePath, users: FIRST_RUN_USERS },
-      `no database found: created one with ${FIRST_RUN_USERS} sample users. ` +
-      'To load real accounts, run: npm run seed -- --total 1000 (set GITHUB_TOKEN for a higher rate limit)')
-  }
-  return app
+  if (created) logCreatedDatabase(app.log.info.bind(app.log), config)
+  closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'shutting down after an error')
+    else app.log.info({ signal }, 'shutting down')
+    await app.close()
+  })
+  await app.listen({ port: config.port, host: config.host })
+}
+
+/** Forks the workers (they share the port), replaces one that dies, and stops them all on a signal. */
+function superviseWorkers (count: number, created: boolean): void {
+  const log = (message: string) => console.log(JSON.stringify({ level: 30, time: Date.now(), pid: process.pid, msg: message }))
+  if (created) logCreatedDatabase(log, config)
+  let stopping = false
+  for (let i = 0; i < count; i++) cluster.fork()
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return
+    log(`worker ${worker.process.pid} exited (${signal ?? code}); starting another`)
+    cluster.fork()
+  })
+  closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal }) => {
+    stopping = true
+    log(`shutting down ${count} workers (${signal ?? 'error'})`)
+    const workers = Object.values(cluster.workers ?? {}).filter((worker) => worker !== undefined)
+    await Promise.all(workers.map((worker) => new Promise<void>((resolve) => {
+      worker.once('exit', () => resolve())
+      worker.process.kill('SIGTERM')
+    })))
+  })
+  log(`started ${count} workers sharing port ${config.port}`)
+}
+
+function logCreatedDatabase (log: (message: string) => void, { databasePath }: AppConfig): void {
+  log(`no database found at ${databasePath}: created one with ${FIRST_RUN_USERS} sample users. ` +
+    'To load real accounts, run: npm run seed -- --total 1000 (set GITHUB_TOKEN for a higher rate limit)')
 }

@@ -50,6 +50,22 @@ describe('npm start', () => {
     expect(await server.exited).toBe(0)
   })
 
+  it('serves from WEB_CONCURRENCY worker processes sharing one port, and stops them all on SIGTERM', async () => {
+    const databasePath = join(temporaryDirectory(), 'workers.db')
+    const server = npmStart({ DATABASE_PATH: databasePath, WEB_CONCURRENCY: '2' })
+    const url = await listeningUrl(server)
+    for (let waited = 0; (server.output().match(/Server listening at http:\/\/127/g) ?? []).length < 2; waited += 100) {
+      if (waited > 30_000) throw new Error(server.output())
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    const pids = new Set([...server.output().matchAll(/"pid":(\d+)[^\n]*Server listening/g)].map((match) => match[1]))
+    expect(pids.size).toBe(2)
+    expect((await fetch(`${url}/api/users/profiles?pagination=1`)).status).toBe(200)
+
+    server.child.kill('SIGTERM')
+    expect(await server.exited).toBe(0)
+  })
+
   it('stops with status 1 and names the variable when the configuration is bad', async () => {
     const databasePath = join(temporaryDirectory(), 'never.db')
     const server = npmStart({ DATABASE_PATH: databasePath, PORT: 'eighty' })

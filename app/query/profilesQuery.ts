@@ -79,6 +79,11 @@ export function canonicalQueryKey (query: ProfilesQuery): string {
   return params.toString()
 }
 
+/** One string per distinct set of filters (page, size and order left out). */
+export function canonicalFiltersKey (query: ProfilesQuery): string {
+  return JSON.stringify([query.username ?? null, query.id ?? null, query.type ?? null])
+}
+
 export function apiListHref (query: ProfilesQuery, page: number): string {
   return `/api/users/profiles?${profilesSearchParams(query, page).toString()}`
 }

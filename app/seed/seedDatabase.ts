@@ -2,7 +2,10 @@
 import type { Database } from 'better-sqlite3'
 import type { Profile } from '../schemas/profiles.js'
 import { openWritableDatabase } from '../store/database.js'
-import { CHANGE_TRIGGERS_SQL, DROP_CHANGE_TRIGGERS_SQL } from '../store/migrations.js'
+import { rebuildDerivedData } from '../store/derivedData.js'
+import {
+  CHANGE_TRIGGERS_SQL, DROP_CHANGE_TRIGGERS_SQL, DROP_SECONDARY_INDEXES_SQL, SECONDARY_INDEXES_SQL
+} from '../store/migrations.js'
 
 export interface SeedOptions {
   databasePath: string
@@ -42,14 +45,17 @@ export async function seedDatabase ({ databasePath, batches, onProgress }: SeedO
   const commit = (): void => {
     if (!db) return
     // One version bump for the whole run instead of one per row from the triggers.
-    db.exec(`UPDATE ghusers_meta SET value = value + 1 WHERE key = 'data_version'; ${CHANGE_TRIGGERS_SQL} COMMIT;`)
+    db.exec(`UPDATE ghusers_meta SET value = value + 1 WHERE key = 'data_version'; ${SECONDARY_INDEXES_SQL}`)
+    rebuildDerivedData(db)
+    db.exec(`${CHANGE_TRIGGERS_SQL} COMMIT;`)
   }
 
   try {
     for await (const batch of batches) {
       if (!db) {
         db = await openWritableDatabase(databasePath)
-        db.exec(`BEGIN IMMEDIATE; ${DROP_CHANGE_TRIGGERS_SQL}`)
+        // Indexes are cheaper to build once after the load than to keep up row by row.
+        db.exec(`BEGIN IMMEDIATE; ${DROP_CHANGE_TRIGGERS_SQL} ${DROP_SECONDARY_INDEXES_SQL}`)
         upsert = upsertBatch(db)
       }
       upsert!(batch)

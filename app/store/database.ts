@@ -2,6 +2,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import BetterSqlite3, { type Database } from 'better-sqlite3'
+import { derivedDataIsCurrent, rebuildDerivedData } from './derivedData.js'
 import { migrate } from './migrations.js'
 
 async function openAndMigrate (path: string, create: boolean): Promise<{ db: Database, applied: string[] }> {
@@ -22,11 +23,23 @@ export async function openWritableDatabase (path: string): Promise<Database> {
   return (await openAndMigrate(path, true)).db
 }
 
-/** Brings an existing file up to our schema; returns the names of the migrations it applied. */
-export async function migrateDatabaseFile (path: string): Promise<string[]> {
+export interface PreparedFile {
+  /** Names of the migrations applied. */
+  applied: string[]
+  /** Whether positions, counts and the trigram index had to be rebuilt (another tool wrote the file). */
+  rebuilt: boolean
+}
+
+/** Brings an existing file up to our schema and its derived data up to date, for the server. */
+export async function prepareDatabaseFile (path: string): Promise<PreparedFile> {
   const { db, applied } = await openAndMigrate(path, false)
-  db.close()
-  return applied
+  try {
+    const rebuilt = !derivedDataIsCurrent(db)
+    if (rebuilt) db.transaction(() => rebuildDerivedData(db)).immediate()
+    return { applied, rebuilt }
+  } finally {
+    db.close()
+  }
 }
 
 /** The server's connection: read-only, so only the seed CLI (or a migration) ever writes. */

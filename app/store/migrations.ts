@@ -1,6 +1,7 @@
 // Schema migrations (umzug): bring any file holding the contract's users table up to our schema.
 import type { Database } from 'better-sqlite3'
 import { Umzug, type UmzugStorage } from 'umzug'
+import { DERIVED_TABLES_SQL } from './derivedData.js'
 
 /**
  * Every write to users bumps ghusers_meta.data_version, so a file changed by any tool
@@ -15,6 +16,12 @@ export const CHANGE_TRIGGERS_SQL = ['INSERT', 'UPDATE', 'DELETE'].map((event) =>
 
 export const DROP_CHANGE_TRIGGERS_SQL = ['insert', 'update', 'delete']
   .map((event) => `DROP TRIGGER IF EXISTS users_after_${event};`).join('\n')
+
+/** users' secondary indexes: the seed drops them for a bulk load and builds them after. */
+export const SECONDARY_INDEXES_SQL = `
+  CREATE INDEX IF NOT EXISTS users_username_nocase ON users (username COLLATE NOCASE, id);
+  CREATE INDEX IF NOT EXISTS users_type ON users (type, id);`
+export const DROP_SECONDARY_INDEXES_SQL = 'DROP INDEX IF EXISTS users_username_nocase; DROP INDEX IF EXISTS users_type;'
 
 interface Migration {
   name: string
@@ -37,9 +44,12 @@ const MIGRATIONS: Migration[] = [
       INSERT OR IGNORE INTO ghusers_meta (key, value) VALUES
         ('data_version', 1),
         ('file_id', lower(hex(randomblob(8))));
-      CREATE INDEX IF NOT EXISTS users_username_nocase ON users (username COLLATE NOCASE, id);
-      CREATE INDEX IF NOT EXISTS users_type ON users (type, id);
+      ${SECONDARY_INDEXES_SQL}
       ${CHANGE_TRIGGERS_SQL}`
+  },
+  {
+    name: '0002-positions-counts-trigrams',
+    sql: DERIVED_TABLES_SQL
   }
 ]
 

@@ -1,16 +1,21 @@
 // Profiles as the routes read them: the repository behind a bounded in-memory result cache.
 import { LRUCache } from 'lru-cache'
-import { canonicalQueryKey } from '../query/profilesQuery.js'
+import { canonicalFiltersKey, canonicalQueryKey } from '../query/profilesQuery.js'
 import type { Profile, ProfilesQuery } from '../schemas/profiles.js'
-import type { ProfilesRepository, ProfilesSlice } from './profilesRepository.js'
+import type { KnownTotal, ProfilesRepository, ProfilesSlice } from './profilesRepository.js'
 
 export interface ResultCacheOptions {
   enabled: boolean
   maxEntries: number
 }
 
+// Totals of filtered lists cost a count over every match; paging through one search
+// should pay it once. Kept even with the result cache off (entries are a few bytes).
+const MAX_CACHED_TOTALS = 10_000
+
 export class ProfilesCatalog {
   private readonly results: LRUCache<string, ProfilesSlice> | undefined
+  private readonly totals = new LRUCache<string, KnownTotal>({ max: MAX_CACHED_TOTALS })
   private resultsVersion = ''
 
   constructor (private readonly repository: ProfilesRepository, cache: ResultCacheOptions) {
@@ -23,7 +28,7 @@ export class ProfilesCatalog {
   }
 
   findPage (query: ProfilesQuery): ProfilesSlice {
-    if (!this.results) return this.repository.findPage(query)
+    if (!this.results) return this.readPage(query)
     const version = this.repository.dataVersion()
     if (version !== this.resultsVersion) {
       this.results.clear()
@@ -32,9 +37,16 @@ export class ProfilesCatalog {
     const key = canonicalQueryKey(query)
     const cached = this.results.get(key)
     if (cached) return cached
-    const slice = this.repository.findPage(query)
+    const slice = this.readPage(query)
     // A seed may have committed in between: only cache what was read at the version we keyed by.
     if (slice.dataVersion === version) this.results.set(key, slice)
+    return slice
+  }
+
+  private readPage (query: ProfilesQuery): ProfilesSlice {
+    const filters = canonicalFiltersKey(query)
+    const slice = this.repository.findPage(query, this.totals.get(filters))
+    this.totals.set(filters, { dataVersion: slice.dataVersion, total: slice.total })
     return slice
   }
 

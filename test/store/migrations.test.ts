@@ -1,7 +1,7 @@
 // The migration step: a file holding only the contract's table is brought up to our schema.
 import BetterSqlite3 from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import { migrateDatabaseFile, openReadOnlyDatabase } from '../../app/store/database.js'
+import { prepareDatabaseFile, openReadOnlyDatabase } from '../../app/store/database.js'
 import { SCHEMA_VERSION } from '../../app/store/migrations.js'
 import { ProfilesRepository } from '../../app/store/profilesRepository.js'
 import { contractOnlyDatabase, HOSTILE_PROFILES, temporaryDirectory } from '../helpers/fixtures.js'
@@ -13,14 +13,15 @@ function schemaObjects (path: string): string[] {
   return names
 }
 
-describe('migrateDatabaseFile', () => {
+describe('prepareDatabaseFile', () => {
   it('brings a five-column file up to our schema and keeps every row as it was', async () => {
     const path = contractOnlyDatabase()
     expect(schemaObjects(path)).toEqual(['table:users'])
 
-    const applied = await migrateDatabaseFile(path)
+    const { applied, rebuilt } = await prepareDatabaseFile(path)
 
     expect(applied).toHaveLength(SCHEMA_VERSION)
+    expect(rebuilt).toBe(true)
     expect(schemaObjects(path)).toEqual(expect.arrayContaining([
       'table:ghusers_meta', 'table:ghusers_migrations', 'index:users_username_nocase', 'index:users_type',
       'trigger:users_after_insert', 'trigger:users_after_update', 'trigger:users_after_delete'
@@ -31,19 +32,19 @@ describe('migrateDatabaseFile', () => {
     db.close()
   })
 
-  it('applies nothing the second time', async () => {
+  it('applies and rebuilds nothing the second time', async () => {
     const path = contractOnlyDatabase()
-    await migrateDatabaseFile(path)
-    expect(await migrateDatabaseFile(path)).toEqual([])
+    await prepareDatabaseFile(path)
+    expect(await prepareDatabaseFile(path)).toEqual({ applied: [], rebuilt: false })
   })
 
   it('refuses a missing file instead of creating an empty one', async () => {
-    await expect(migrateDatabaseFile(`${temporaryDirectory()}/missing.db`)).rejects.toThrow()
+    await expect(prepareDatabaseFile(`${temporaryDirectory()}/missing.db`)).rejects.toThrow()
   })
 
   it('gives the file a new data version on any other tool\'s write', async () => {
     const path = contractOnlyDatabase()
-    await migrateDatabaseFile(path)
+    await prepareDatabaseFile(path)
     const reader = new ProfilesRepository(openReadOnlyDatabase(path))
     const before = reader.dataVersion()
 

@@ -3,12 +3,12 @@ import { describe, expect, it } from 'vitest'
 import type { OrderBy, Profile } from '../../app/schemas/profiles.js'
 import { ORDER_BY_VALUES } from '../../app/schemas/profiles.js'
 import { containsPattern, ProfilesRepository } from '../../app/store/profilesRepository.js'
-import { migrateDatabaseFile, openReadOnlyDatabase } from '../../app/store/database.js'
+import { prepareDatabaseFile, openReadOnlyDatabase } from '../../app/store/database.js'
 import { contractOnlyDatabase, HOSTILE_PROFILES } from '../helpers/fixtures.js'
 
 const repository = await (async () => {
   const path = contractOnlyDatabase()
-  await migrateDatabaseFile(path)
+  await prepareDatabaseFile(path)
   return new ProfilesRepository(openReadOnlyDatabase(path))
 })()
 

@@ -1,0 +1,57 @@
+// Data derived from users for speed: a position per row and sort order, counts, a trigram index.
+import type { Database } from 'better-sqlite3'
+import { ORDER_BY_VALUES, type OrderBy } from '../schemas/profiles.js'
+
+/**
+ * Every order_by, as SQL over `users u`. Ties break by id ascending in both directions,
+ * so a descending order is not simply an ascending one read backwards.
+ */
+export const ORDER_SQL: Record<OrderBy, string> = {
+  id: 'u.id ASC',
+  '-id': 'u.id DESC',
+  username: 'u.username COLLATE NOCASE ASC, u.id ASC',
+  '-username': 'u.username COLLATE NOCASE DESC, u.id ASC',
+  type: 'u.type ASC, u.id ASC',
+  '-type': 'u.type DESC, u.id ASC'
+}
+
+/** The table holding each row's 1-based position in one sort order (rank is its rowid). */
+export function positionsTable (orderBy: OrderBy): string {
+  return `ghusers_order_${orderBy.replace('-', '')}${orderBy.startsWith('-') ? '_desc' : ''}`
+}
+
+export const USERNAME_TRIGRAMS = 'ghusers_username_trigrams'
+
+/** Tables of the derived data, created by a migration and filled by rebuildDerivedData(). */
+export const DERIVED_TABLES_SQL = `
+  ${ORDER_BY_VALUES.map((orderBy) =>
+    `CREATE TABLE IF NOT EXISTS ${positionsTable(orderBy)} (rank INTEGER PRIMARY KEY, id INTEGER NOT NULL);`).join('\n')}
+  CREATE TABLE IF NOT EXISTS ghusers_type_counts (type TEXT PRIMARY KEY, count INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE VIRTUAL TABLE IF NOT EXISTS ${USERNAME_TRIGRAMS}
+    USING fts5(username, content = 'users', content_rowid = 'id', tokenize = 'trigram');
+  INSERT OR IGNORE INTO ghusers_meta (key, value) VALUES ('derived_version', -1), ('total_count', 0);`
+
+/**
+ * Refills positions, counts and the trigram index from users, and marks them as matching
+ * the current data version. Runs inside the caller's write transaction.
+ */
+export function rebuildDerivedData (db: Database): void {
+  for (const orderBy of ORDER_BY_VALUES) {
+    const table = positionsTable(orderBy)
+    db.exec(`DELETE FROM ${table};
+      INSERT INTO ${table} (rank, id) SELECT row_number() OVER (ORDER BY ${ORDER_SQL[orderBy]}), u.id FROM users u;`)
+  }
+  db.exec(`
+    DELETE FROM ghusers_type_counts;
+    INSERT INTO ghusers_type_counts (type, count) SELECT type, count(*) FROM users GROUP BY type;
+    UPDATE ghusers_meta SET value = (SELECT count(*) FROM users) WHERE key = 'total_count';
+    INSERT INTO ${USERNAME_TRIGRAMS} (${USERNAME_TRIGRAMS}) VALUES ('rebuild');
+    UPDATE ghusers_meta SET value = (SELECT value FROM ghusers_meta WHERE key = 'data_version')
+      WHERE key = 'derived_version';`)
+}
+
+/** Whether the derived data was built at the file's current data version. */
+export function derivedDataIsCurrent (db: Database): boolean {
+  return db.prepare(`SELECT (SELECT value FROM ghusers_meta WHERE key = 'derived_version') =
+    (SELECT value FROM ghusers_meta WHERE key = 'data_version')`).pluck().get() === 1
+}
