@@ -1,0 +1,170 @@
+// Positions, counts and the trigram index give the same answers as plain scans, after every kind of write.
+import { join } from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
+import { describe, expect, it } from 'vitest'
+import { ORDER_BY_VALUES, type OrderBy, type Profile, type ProfilesQuery } from '../../app/schemas/profiles.js'
+import { sampleAccountAt, sampleAccounts } from '../../app/seed/sampleAccounts.js'
+import { seedDatabase } from '../../app/seed/seedDatabase.js'
+import { openReadOnlyDatabase, prepareDatabaseFile } from '../../app/store/database.js'
+import { derivedDataIsCurrent } from '../../app/store/derivedData.js'
+import { ProfilesRepository } from '../../app/store/profilesRepository.js'
+import { contractOnlyDatabase, HOSTILE_PROFILES, temporaryDirectory } from '../helpers/fixtures.js'
+
+const allRows = (path: string): Profile[] => {
+  const db = new BetterSqlite3(path, { readonly: true })
+  const rows = db.prepare('SELECT id, username, avatar_url, type, url FROM users').all() as Profile[]
+  db.close()
+  return rows
+}
+
+const asciiLower = (text: string) => text.replace(/[A-Z]/g, (char) => char.toLowerCase())
+
+/** The contract's order and filters, written in plain JS. */
+function expected (rows: Profile[], query: ProfilesQuery): { total: number, ids: number[] } {
+  const descending = query.order_by.startsWith('-')
+  const column = query.order_by.replace('-', '') as 'id' | 'username' | 'type'
+  const key = (row: Profile) => column === 'username' ? asciiLower(row.username) : row[column]
+  const matching = rows.filter((row) =>
+    (query.username === undefined || asciiLower(row.username).includes(asciiLower(query.username))) &&
+    (query.type === undefined || row.type === query.type) &&
+    (query.id === undefined || row.id === query.id))
+  const sorted = matching.sort((a, b) => {
+    const [ka, kb] = [key(a), key(b)]
+    const byColumn = ka < kb ? -1 : ka > kb ? 1 : 0
+    if (column === 'id') return descending ? -byColumn : byColumn
+    return (descending ? -byColumn : byColumn) || a.id - b.id
+  })
+  const start = (query.page - 1) * query.pagination
+  return { total: sorted.length, ids: sorted.slice(start, start + query.pagination).map((row) => row.id) }
+}
+
+function actual (repository: ProfilesRepository, query: ProfilesQuery) {
+  const { total, results } = repository.findPage(query)
+  return { total, ids: results.map((row) => row.id) }
+}
+
+/** Every order at the first, a middle and the last page. */
+function expectEveryOrderMatches (repository: ProfilesRepository, rows: Profile[], pagination = 37): void {
+  const pages = Math.ceil(rows.length / pagination)
+  for (const order_by of ORDER_BY_VALUES) {
+    for (const page of [1, Math.ceil(pages / 2), pages, pages + 1]) {
+      const query = { page, pagination, order_by }
+      expect(actual(repository, query), JSON.stringify(query)).toEqual(expected(rows, query))
+    }
+  }
+}
+
+/** A deterministic PRNG (mulberry32) so a failure can be replayed. */
+function random (seed: number): () => number {
+  let state = seed
+  return () => {
+    state = (state + 0x6d2b79f5) | 0
+    let t = Math.imul(state ^ (state >>> 15), 1 | state)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+describe('positions and counts', () => {
+  it('stay right after upserts that add, rename and retype accounts', async () => {
+    const path = join(temporaryDirectory(), 'upserts.db')
+    await seedDatabase({ databasePath: path, batches: sampleAccounts({ since: 0, total: 400 }) })
+    const repository = new ProfilesRepository(openReadOnlyDatabase(path))
+    expectEveryOrderMatches(repository, allRows(path))
+
+    const changed = [sampleAccountAt(3), sampleAccountAt(200)].map((account, i) => ({
+      ...account, username: `ZZ-renamed-${i}`, type: i === 0 ? 'Bot' : 'Organization'
+    }))
+    const more = sampleAccounts({ since: sampleAccountAt(349).id, total: 150 })
+    await seedDatabase({
+      databasePath: path,
+      batches: (async function * () { yield changed; yield * more })()
+    })
+
+    const rows = allRows(path)
+    expect(rows).toHaveLength(500)
+    expectEveryOrderMatches(repository, rows)
+    for (const type of ['User', 'Organization', 'Bot'] as const) {
+      expect(repository.findPage({ page: 1, pagination: 10, order_by: 'id', type }).total)
+        .toBe(rows.filter((row) => row.type === type).length)
+    }
+  })
+
+  it('give way to plain scans after another tool writes, and are rebuilt at the next start-up', async () => {
+    const path = join(temporaryDirectory(), 'foreign.db')
+    await seedDatabase({ databasePath: path, batches: sampleAccounts({ since: 0, total: 120 }) })
+    const writer = new BetterSqlite3(path)
+    writer.prepare("INSERT INTO users VALUES (999999999, 'AAA-first', 'https://a.example/5', 'User', 'https://github.com/AAA-first')").run()
+    writer.prepare('DELETE FROM users WHERE id = ?').run(sampleAccountAt(7).id)
+    writer.prepare("UPDATE users SET type = 'Bot' WHERE id = ?").run(sampleAccountAt(8).id)
+    expect(derivedDataIsCurrent(writer)).toBe(false)
+    writer.close()
+
+    const repository = new ProfilesRepository(openReadOnlyDatabase(path))
+    expectEveryOrderMatches(repository, allRows(path), 11)
+    expect(repository.findPage({ page: 1, pagination: 5, order_by: 'id', type: 'Bot' }).total)
+      .toBe(allRows(path).filter((row) => row.type === 'Bot').length)
+
+    expect(await prepareDatabaseFile(path)).toEqual({ applied: [], rebuilt: true })
+    expectEveryOrderMatches(repository, allRows(path), 11)
+  })
+
+  it('count what a re-seed wrote', async () => {
+    const path = join(temporaryDirectory(), 'reseed.db')
+    const repository = await (async () => {
+      await seedDatabase({ databasePath: path, batches: sampleAccounts({ since: 0, total: 50 }) })
+      return new ProfilesRepository(openReadOnlyDatabase(path))
+    })()
+    expect(repository.findPage({ page: 1, pagination: 1, order_by: 'id' }).total).toBe(50)
+    await seedDatabase({ databasePath: path, batches: sampleAccounts({ since: 0, total: 260 }) })
+    expect(repository.findPage({ page: 1, pagination: 1, order_by: 'id' }).total).toBe(260)
+  })
+})
+
+describe('username search through the trigram index', () => {
+  it('matches a plain scan on random terms, cases and special characters', async () => {
+    const path = join(temporaryDirectory(), 'search.db')
+    await seedDatabase({
+      databasePath: path,
+      batches: (async function * () {
+        yield * sampleAccounts({ since: 100, total: 1500 })
+        yield HOSTILE_PROFILES
+      })()
+    })
+    const repository = new ProfilesRepository(openReadOnlyDatabase(path))
+    const rows = allRows(path)
+    const next = random(20261123)
+    const alphabet = 'abcdefghijklmnopqrstuvwxyzAEIOU0123456789-%_\\"\'<>ë'
+    const terms: string[] = []
+    for (let i = 0; i < 150; i++) {
+      const source = rows[Math.floor(next() * rows.length)]!.username
+      const length = 1 + Math.floor(next() * 5)
+      const start = Math.floor(next() * Math.max(1, source.length - length))
+      const term = next() < 0.7
+        ? source.slice(start, start + length)
+        : Array.from({ length }, () => alphabet[Math.floor(next() * alphabet.length)]).join('')
+      terms.push(next() < 0.3 ? term.toUpperCase() : term)
+    }
+    for (const username of terms) {
+      for (const order_by of ['id', '-username'] as OrderBy[]) {
+        const query = { page: 1, pagination: 20, order_by, username }
+        expect(actual(repository, query), JSON.stringify(query)).toEqual(expected(rows, query))
+      }
+      const deeper = { page: 2, pagination: 7, order_by: 'id' as const, username, type: 'User' as const }
+      expect(actual(repository, deeper), JSON.stringify(deeper)).toEqual(expected(rows, deeper))
+    }
+  })
+
+  it('gives the same answers on a file with stale derived data', async () => {
+    const path = contractOnlyDatabase()
+    await prepareDatabaseFile(path)
+    const repository = new ProfilesRepository(openReadOnlyDatabase(path))
+    const writer = new BetterSqlite3(path)
+    writer.prepare("UPDATE users SET username = 'ALPHA-renamed' WHERE id = 11").run()
+    writer.close()
+    for (const username of ['alpha', 'ALP', 'renamed', '100%', 'e_s']) {
+      const query = { page: 1, pagination: 50, order_by: 'id' as const, username }
+      expect(actual(repository, query), username).toEqual(expected(allRows(path), query))
+    }
+  })
+})
