@@ -25,7 +25,8 @@ const profilesRoutes: FastifyPluginAsyncTypebox<ProfilesRoutesOptions> = async (
     const query = request.query
     const canonical = canonicalQueryKey(query)
     const version = app.profiles.dataVersion()
-    if (answeredNotModified(request, reply, entityTag('api-list', version, canonical), cacheControl)) return reply
+    const tag = entityTag('api-list', version, canonical)
+    if (answeredNotModified(request, reply, tag, cacheControl)) return reply
 
     const { dataVersion, total, results } = app.profiles.findPage(query)
     const pages = pageCount(total, query.pagination)
@@ -33,7 +34,8 @@ const profilesRoutes: FastifyPluginAsyncTypebox<ProfilesRoutesOptions> = async (
       throw createError(404, `Page ${query.page} is past the last page, ${pages}`)
     }
     const links = pageLinks(query.page, pages, (page) => apiListHref(query, page))
-    reply.etag(entityTag('api-list', dataVersion, canonical))
+    // The tag names the version the rows were read at, should a seed have committed meanwhile.
+    reply.etag(dataVersion === version ? tag : entityTag('api-list', dataVersion, canonical))
     reply.header('X-Total-Count', total)
     if (pages >= 1) reply.header('Link', linkHeader(links))
     return { page: query.page, pagination: query.pagination, total, pages, order_by: query.order_by, results, links }

@@ -67,9 +67,8 @@ const pages: FastifyPluginAsyncTypebox<PagesOptions> = async (app, { httpCacheMa
   async function renderUsers (query: ProfilesQuery, reply: FastifyReply) {
     const canonical = canonicalQueryKey(query)
     const version = app.profiles.dataVersion()
-    if (answeredNotModified(reply.request, reply, entityTag('users-page', viewsVersion, version, canonical), cacheControl)) {
-      return reply
-    }
+    const tag = entityTag('users-page', viewsVersion, version, canonical)
+    if (answeredNotModified(reply.request, reply, tag, cacheControl)) return reply
     const { dataVersion, total, results } = app.profiles.findPage(query)
     const pages = pageCount(total, query.pagination)
     if (pages >= 1 && query.page > pages) {
@@ -77,7 +76,7 @@ const pages: FastifyPluginAsyncTypebox<PagesOptions> = async (app, { httpCacheMa
         links: [{ href: usersPageHref(query, pages), label: 'Go to the last page' }, HOME_LINK]
       })
     }
-    reply.etag(entityTag('users-page', viewsVersion, dataVersion, canonical))
+    reply.etag(dataVersion === version ? tag : entityTag('users-page', viewsVersion, dataVersion, canonical))
     return reply.viewAsync('users.eta', usersView(query, total, pages, results))
   }
 }
