@@ -8,6 +8,7 @@ import { seedDatabase } from '../../app/seed/seedDatabase.js'
 import { openReadOnlyDatabase, prepareDatabaseFile } from '../../app/store/database.js'
 import { derivedDataIsCurrent } from '../../app/store/derivedData.js'
 import { ProfilesRepository } from '../../app/store/profilesRepository.js'
+import { expectedPage } from '../helpers/contractModel.js'
 import { contractOnlyDatabase, HOSTILE_PROFILES, temporaryDirectory } from '../helpers/fixtures.js'
 
 const allRows = (path: string): Profile[] => {
@@ -17,25 +18,9 @@ const allRows = (path: string): Profile[] => {
   return rows
 }
 
-const asciiLower = (text: string) => text.replace(/[A-Z]/g, (char) => char.toLowerCase())
-
-/** The contract's order and filters, written in plain JS. */
 function expected (rows: Profile[], query: ProfilesQuery): { total: number, ids: number[] } {
-  const descending = query.order_by.startsWith('-')
-  const column = query.order_by.replace('-', '') as 'id' | 'username' | 'type'
-  const key = (row: Profile) => column === 'username' ? asciiLower(row.username) : row[column]
-  const matching = rows.filter((row) =>
-    (query.username === undefined || asciiLower(row.username).includes(asciiLower(query.username))) &&
-    (query.type === undefined || row.type === query.type) &&
-    (query.id === undefined || row.id === query.id))
-  const sorted = matching.sort((a, b) => {
-    const [ka, kb] = [key(a), key(b)]
-    const byColumn = ka < kb ? -1 : ka > kb ? 1 : 0
-    if (column === 'id') return descending ? -byColumn : byColumn
-    return (descending ? -byColumn : byColumn) || a.id - b.id
-  })
-  const start = (query.page - 1) * query.pagination
-  return { total: sorted.length, ids: sorted.slice(start, start + query.pagination).map((row) => row.id) }
+  const { total, ids } = expectedPage(rows, query, query.order_by, query.page, query.pagination)
+  return { total, ids }
 }
 
 function actual (repository: ProfilesRepository, query: ProfilesQuery) {

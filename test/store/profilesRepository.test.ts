@@ -1,9 +1,9 @@
 // The repository against real files: filters, LIKE escaping, order, one snapshot per page.
 import { describe, expect, it } from 'vitest'
-import type { OrderBy, Profile } from '../../app/schemas/profiles.js'
 import { ORDER_BY_VALUES } from '../../app/schemas/profiles.js'
 import { containsPattern, ProfilesRepository } from '../../app/store/profilesRepository.js'
 import { prepareDatabaseFile, openReadOnlyDatabase } from '../../app/store/database.js'
+import { ordered } from '../helpers/contractModel.js'
 import { contractOnlyDatabase, HOSTILE_PROFILES } from '../helpers/fixtures.js'
 
 const repository = await (async () => {
@@ -14,19 +14,6 @@ const repository = await (async () => {
 
 const query = (overrides: Partial<Parameters<ProfilesRepository['findPage']>[0]>) =>
   repository.findPage({ page: 1, pagination: 100, order_by: 'id', ...overrides })
-
-/** The order the contract describes, written independently of the SQL. */
-function expectedOrder (profiles: Profile[], orderBy: OrderBy): number[] {
-  const descending = orderBy.startsWith('-')
-  const column = orderBy.replace('-', '') as 'id' | 'username' | 'type'
-  const key = (profile: Profile) => column === 'username' ? profile.username.toLowerCase() : profile[column]
-  return [...profiles].sort((a, b) => {
-    const [ka, kb] = [key(a), key(b)]
-    const byColumn = ka < kb ? -1 : ka > kb ? 1 : 0
-    if (column === 'id') return descending ? -byColumn : byColumn
-    return (descending ? -byColumn : byColumn) || a.id - b.id
-  }).map((profile) => profile.id)
-}
 
 describe('ProfilesRepository', () => {
   it('escapes %, _ and \\ in LIKE patterns', () => {
@@ -48,7 +35,7 @@ describe('ProfilesRepository', () => {
 
   it.each(ORDER_BY_VALUES)('orders by %s with ties broken by id ascending', (orderBy) => {
     expect(query({ order_by: orderBy }).results.map((profile) => profile.id))
-      .toEqual(expectedOrder(HOSTILE_PROFILES, orderBy))
+      .toEqual(ordered(HOSTILE_PROFILES, orderBy).map((profile) => profile.id))
   })
 
   it('combines filters with AND and counts what matches', () => {

@@ -5,6 +5,7 @@ import { parse, type HTMLElement } from 'node-html-parser'
 import { describe, expect, it } from 'vitest'
 import { ORDER_BY_VALUES, type OrderBy, type Profile } from '../../../app/schemas/profiles.js'
 import { sampleAccountAt } from '../../../app/seed/sampleAccounts.js'
+import { expectedPage as expectedPageOf, type Filters, matching } from '../../helpers/contractModel.js'
 import { build, contractOnlyDatabase, HOSTILE_PROFILES, sampleDatabase } from '../../helpers/fixtures.js'
 
 const TOTAL = 1000
@@ -20,35 +21,8 @@ const sampleById = new Map(SAMPLE.map((profile) => [profile.id, profile]))
 // ---------------------------------------------------------------------------------------------
 // Expectations written from the contract, independently of the app's SQL and views.
 
-interface Filters { username?: string, type?: string, id?: number }
-
-function matching (profiles: Profile[], filters: Filters): Profile[] {
-  return profiles.filter((profile) =>
-    (filters.username === undefined || profile.username.toLowerCase().includes(filters.username.toLowerCase())) &&
-    (filters.type === undefined || profile.type.toLowerCase() === filters.type.toLowerCase()) &&
-    (filters.id === undefined || profile.id === filters.id))
-}
-
-function ordered (profiles: Profile[], orderBy: OrderBy): Profile[] {
-  const descending = orderBy.startsWith('-')
-  const column = orderBy.replace('-', '') as 'id' | 'username' | 'type'
-  const key = (profile: Profile) => column === 'username' ? profile.username.toLowerCase() : profile[column]
-  return [...profiles].sort((a, b) => {
-    const [ka, kb] = [key(a), key(b)]
-    const byColumn = ka < kb ? -1 : ka > kb ? 1 : 0
-    if (column === 'id') return descending ? -byColumn : byColumn
-    return (descending ? -byColumn : byColumn) || a.id - b.id
-  })
-}
-
-function expectedPage (filters: Filters, orderBy: OrderBy, page: number, pageSize: number) {
-  const all = ordered(matching(SAMPLE, filters), orderBy)
-  return {
-    total: all.length,
-    pages: Math.ceil(all.length / pageSize),
-    ids: all.slice((page - 1) * pageSize, page * pageSize).map((profile) => profile.id)
-  }
-}
+const expectedPage = (filters: Filters, orderBy: OrderBy, page: number, pageSize: number) =>
+  expectedPageOf(SAMPLE, filters, orderBy, page, pageSize)
 
 const thousands = (value: number) => value.toLocaleString('en-US')
 
