@@ -15,8 +15,7 @@ const PAGE_TYPES = [
   { type: 'list', path: '/users/2', status: 200 },
   { type: 'empty list', path: '/users?username=nobody-has-this', status: 200 },
   { type: '400', path: '/users?pagination=0', status: 400 },
-  { type: 'past the end (404)', path: '/users/99', status: 404 },
-  { type: 'unknown path (404)', path: '/no/such/page', status: 404 }
+  { type: '404', path: '/users/99', status: 404 }
 ] as const
 
 const e2e = useBrowserAndServer(TOTAL)
