@@ -1,0 +1,148 @@
+// Entry of `npm run bench`: seeds a sample database with the seed CLI, serves it with the real
+// server (result cache on, then off, for each worker count), drives every scenario with autocannon
+// beside a bare-Fastify ceiling, and prints a markdown report, kept in bench/RESULTS.md. See bench/README.md.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { killRunningServers, startChildServer, type ChildServer } from './bench/childServer.js'
+import { measureLoad, type LoadOptions, type Measurement } from './bench/loadRun.js'
+import { parseBenchOptions, type BenchOptions } from './bench/options.js'
+import { renderReport, seedLine, type BenchReport, type CacheSetting, type WorkerRun } from './bench/report.js'
+import { chooseScenarios, type Scenario } from './bench/scenarios.js'
+import { seedSampleDatabase } from './bench/seedRun.js'
+
+const CACHE_SETTINGS: CacheSetting[] = ['on', 'off']
+
+const progress = (message: string) => process.stderr.write(`${message}\n`)
+const workersLabel = (workers: number) => workers === 1 ? '1 worker' : `${workers} workers`
+
+function startAppServer (databasePath: string, workers: number, cache: CacheSetting): Promise<ChildServer> {
+  return startChildServer({
+    script: 'app/server.ts',
+    env: { DATABASE_PATH: databasePath, LOG_LEVEL: 'warn', RESULT_CACHE: cache, WEB_CONCURRENCY: String(workers) },
+    readyPath: '/ping',
+    workers
+  })
+}
+
+async function measureCeiling (bodyFile: string, workers: number, load: LoadOptions): Promise<Measurement> {
+  const server = await startChildServer({
+    script: 'scripts/bench/ceilingServer.ts',
+    env: { BODY_FILE: bodyFile, WORKERS: String(workers) },
+    readyPath: '/',
+    workers
+  })
+  try {
+    const ceiling = await measureLoad(`${server.url}/`, load)
+    progress(`[${workersLabel(workers)}] ceiling: ${Math.round(ceiling.requestsPerSecond)} req/s`)
+    return ceiling
+  } finally {
+    await server.stop()
+  }
+}
+
+/** Measures every scenario on one server (one worker count, one cache setting); returns its memory peak too. */
+async function measureScenarios (databasePath: string, workers: number, cache: CacheSetting, scenarios: Scenario[], load: LoadOptions) {
+  const server = await startAppServer(databasePath, workers, cache)
+  const measurements = new Map<Scenario, Measurement>()
+  try {
+    for (const scenario of scenarios) {
+      const measurement = await measureLoad(server.url + scenario.path, load)
+      measurements.set(scenario, measurement)
+      progress(`[${workersLabel(workers)}, cache ${cache}] ${scenario.name}: ` +
+        `${Math.round(measurement.requestsPerSecond)} req/s, ${measurement.errors} errors`)
+    }
+  } catch (error) {
+    await server.stop()
+    throw error
+  }
+  return { measurements, memory: await server.stop() }
+}
+
+async function measureWorkers (databasePath: string, bodyFile: string, workers: number, scenarios: Scenario[], load: LoadOptions): Promise<WorkerRun> {
+  const ceiling = await measureCeiling(bodyFile, workers, load)
+  const byCache = new Map<CacheSetting, Awaited<ReturnType<typeof measureScenarios>>>()
+  for (const cache of CACHE_SETTINGS) byCache.set(cache, await measureScenarios(databasePath, workers, cache, scenarios, load))
+  return {
+    workers,
+    ceiling,
+    results: scenarios.flatMap((scenario) => CACHE_SETTINGS.map((cache) =>
+      ({ scenario, cache, measurement: byCache.get(cache)!.measurements.get(scenario)! }))),
+    serverMemory: { on: byCache.get('on')!.memory, off: byCache.get('off')!.memory }
+  }
+}
+
+/** Picks the scenarios' URLs and saves the API page 1 body (the ceiling's body) from a short-lived server. */
+async function prepareScenarios (databasePath: string, bodyFile: string) {
+  const server = await startAppServer(databasePath, 1, 'on')
+  try {
+    const chosen = await chooseScenarios(server.url)
+    const body = Buffer.from(await (await fetch(`${server.url}/api/users/profiles`)).arrayBuffer())
+    writeFileSync(bodyFile, body)
+    return { ...chosen, ceilingBodyBytes: body.length }
+  } finally {
+    await server.stop()
+  }
+}
+
+async function runBenchmark (options: BenchOptions, argv: string[], dir: string): Promise<void> {
+  const started = performance.now()
+  const databasePath = join(dir, 'github_users.db')
+  const bodyFile = join(dir, 'ceiling-body.json')
+  const load: LoadOptions = { duration: options.duration, warmup: options.warmup, connections: options.connections }
+
+  progress(`Seeding ${options.users.toLocaleString('en-US')} sample users into ${databasePath}…`)
+  const seed = await seedSampleDatabase(options.users, databasePath)
+  progress(seedLine(seed))
+
+  const { scenarios, search, ceilingBodyBytes } = await prepareScenarios(databasePath, bodyFile)
+  const runs: WorkerRun[] = []
+  for (const workers of options.workers) runs.push(await measureWorkers(databasePath, bodyFile, workers, scenarios, load))
+
+  const autocannonVersion = (createRequire(import.meta.url)('autocannon/package.json') as { version: string }).version
+  const report: BenchReport = {
+    command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
+    date: new Date(),
+    load: `autocannon ${autocannonVersion} on the same machine, ${options.connections} connections, pipelining 1, ` +
+      `${options.duration} s per scenario after ${options.warmup} s of warm-up`,
+    seed,
+    ceilingBodyBytes,
+    search,
+    scenarios,
+    runs
+  }
+  const markdown = renderReport(report)
+  process.stdout.write(markdown)
+  if (options.out !== false) {
+    const out = resolve(options.out)
+    mkdirSync(dirname(out), { recursive: true })
+    writeFileSync(out, markdown)
+    progress(`Wrote ${options.out}`)
+  }
+  progress(`The benchmark took ${Math.round((performance.now() - started) / 1000)} s.`)
+}
+
+const argv = process.argv.slice(2)
+const options = parseBenchOptions(argv)
+if (typeof options === 'number') process.exit(options)
+
+const dir = mkdtempSync(join(tmpdir(), 'ghusers-bench-'))
+const cleanUp = () => {
+  killRunningServers()
+  rmSync(dir, { recursive: true, force: true })
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    cleanUp()
+    process.exit(130)
+  })
+}
+try {
+  await runBenchmark(options, argv, dir)
+} catch (error) {
+  progress(`The benchmark failed: ${(error as Error).message}`)
+  process.exitCode = 1
+} finally {
+  cleanUp()
+}

@@ -1,0 +1,48 @@
+// Drives one URL with autocannon for a fixed time and sums up what it saw.
+import autocannon from 'autocannon'
+
+export interface LoadOptions {
+  /** Measured seconds. */
+  duration: number
+  /** Unmeasured seconds first, to warm caches and the JIT. */
+  warmup: number
+  connections: number
+}
+
+export interface Measurement {
+  requestsPerSecond: number
+  /** Latency percentiles of every response, in milliseconds (autocannon's own are whole ms). */
+  p50Ms: number
+  p99Ms: number
+  /** Non-2xx responses, socket errors and timeouts. */
+  errors: number
+}
+
+/** Runs autocannon against `url` and collects each response's latency at full precision. */
+function runAutocannon (url: string, seconds: number, connections: number, latenciesMs?: number[]): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    const instance = autocannon({ url, duration: seconds, connections, pipelining: 1 }, (error, result) => {
+      if (error) reject(error)
+      else resolve(result)
+    })
+    if (latenciesMs) instance.on('response', (_client, _statusCode, _bytes, ms) => { latenciesMs.push(ms) })
+  })
+}
+
+function percentile (sorted: Float64Array, fraction: number): number {
+  if (!sorted.length) return Number.NaN
+  return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)]!
+}
+
+export async function measureLoad (url: string, options: LoadOptions): Promise<Measurement> {
+  if (options.warmup > 0) await runAutocannon(url, options.warmup, options.connections)
+  const latenciesMs: number[] = []
+  const result = await runAutocannon(url, options.duration, options.connections, latenciesMs)
+  const sorted = Float64Array.from(latenciesMs).sort()
+  return {
+    requestsPerSecond: result.requests.total / result.duration,
+    p50Ms: percentile(sorted, 0.5),
+    p99Ms: percentile(sorted, 0.99),
+    errors: result.errors + result.non2xx
+  }
+}

@@ -1,0 +1,65 @@
+// The benchmark's command line: `npm run bench -- [--users N] [--duration S] ...`, parsed and validated.
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
+import { MAX_TOTAL } from '../../app/seed/seedCommand.js'
+
+export interface BenchOptions {
+  users: number
+  /** Seconds each scenario is measured for. */
+  duration: number
+  /** Seconds each scenario runs, unmeasured, before that. */
+  warmup: number
+  connections: number
+  /** Worker counts (WEB_CONCURRENCY) to measure, in order. */
+  workers: number[]
+  /** Where the markdown report goes; false only prints it. */
+  out: string | false
+}
+
+export const DEFAULT_OUT = 'bench/RESULTS.md'
+
+function integerIn (min: number, max: number) {
+  return (value: string): number => {
+    const number = Number(value)
+    if (!/^\d+$/.test(value) || number < min || number > max) {
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max.toLocaleString('en-US')}.`)
+    }
+    return number
+  }
+}
+
+function workerList (value: string): number[] {
+  const parse = integerIn(1, 64)
+  const counts = value.split(',').map((item) => parse(item.trim()))
+  if (new Set(counts).size !== counts.length) throw new InvalidArgumentError('expected distinct worker counts.')
+  return counts
+}
+
+function benchProgram (): Command {
+  return new Command('npm run bench --')
+    .description('Seed a sample database, serve it with the real server and measure every scenario with autocannon.')
+    .addOption(new Option('--users <n>', 'sample users to seed').argParser(integerIn(1, MAX_TOTAL)).default(1_000_000))
+    .addOption(new Option('--duration <seconds>', 'measured seconds per scenario').argParser(integerIn(1, 3600)).default(5))
+    .addOption(new Option('--warmup <seconds>', 'unmeasured seconds before each scenario').argParser(integerIn(0, 600)).default(1))
+    .addOption(new Option('--connections <n>', 'concurrent connections').argParser(integerIn(1, 1000)).default(10))
+    .addOption(new Option('--workers <list>', 'comma-separated WEB_CONCURRENCY values to measure').argParser(workerList).default([1, 2], '1,2'))
+    .addOption(new Option('--out <path>', 'markdown report to write').default(DEFAULT_OUT).argParser((value: string) => {
+      if (!value.trim()) throw new InvalidArgumentError('expected a file path.')
+      return value
+    }))
+    .addOption(new Option('--no-out', 'only print the report'))
+    .showHelpAfterError()
+    .exitOverride()
+}
+
+/**
+ * Parses `argv` (arguments only). Returns the options, or the exit status when there is nothing
+ * to run: 0 after --help, 2 after a bad argument (commander has printed the usage).
+ */
+export function parseBenchOptions (argv: string[]): BenchOptions | number {
+  try {
+    return benchProgram().parse(argv, { from: 'user' }).opts<BenchOptions>()
+  } catch (error) {
+    if (error instanceof CommanderError) return error.code === 'commander.helpDisplayed' ? 0 : 2
+    throw error
+  }
+}

@@ -1,0 +1,30 @@
+// Seeds the benchmark's database with the real seed CLI, timing it and watching its memory.
+import { spawn } from 'node:child_process'
+import { PROJECT_ROOT } from '../../app/paths.js'
+import { sampleTreeMemory } from './processTree.js'
+
+export interface SeedRun {
+  users: number
+  seconds: number
+  peakRssKb: number
+}
+
+/** Runs `scripts/seed.ts --source sample --total <users> --db <databasePath>`; throws with its output if it fails. */
+export async function seedSampleDatabase (users: number, databasePath: string): Promise<SeedRun> {
+  const started = performance.now()
+  const child = spawn(process.execPath,
+    ['--import', 'tsx', 'scripts/seed.ts', '--source', 'sample', '--total', String(users), '--db', databasePath],
+    { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  const memory = sampleTreeMemory(child.pid!, 50)
+  let output = ''
+  child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
+  child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject)
+    child.once('exit', resolve)
+  })
+  const seconds = (performance.now() - started) / 1000
+  const { perProcessKb } = memory.stop()
+  if (code !== 0) throw new Error(`the seed CLI exited with ${code}:\n${output}`)
+  return { users, seconds, peakRssKb: perProcessKb }
+}

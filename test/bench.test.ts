@@ -1,0 +1,55 @@
+// `npm run bench` end to end on a tiny database: every scenario measured with the cache on and off,
+// against a ceiling, without errors. Numbers are not asserted: they depend on the machine.
+import { execFile } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { promisify } from 'node:util'
+import { describe, expect, it } from 'vitest'
+import { PROJECT_ROOT } from '../app/paths.js'
+
+const SCENARIOS = ['API page 1', 'API page 20, pagination 50', 'API order_by=type, page 3',
+  'API order_by=-username, deep page', 'API deep page', 'API username search', 'API id lookup',
+  'HTML /users/2', 'HTML deep page']
+
+const bench = (args: string[]) => promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/bench.ts', ...args],
+  { cwd: PROJECT_ROOT, maxBuffer: 10 * 1024 * 1024 })
+
+/** The table's rows, each as its cells. */
+function tableRows (markdown: string): string[][] {
+  return markdown.split('\n')
+    .filter((line) => line.startsWith('| ') && !line.startsWith('| scenario') && !line.startsWith('| ---'))
+    .map((line) => line.slice(2, -2).split(' | '))
+}
+
+describe('npm run bench', () => {
+  it('measures every scenario with the result cache on and off, and a ceiling, without errors', async () => {
+    const { stdout, stderr } = await bench(['--users', '300', '--duration', '1', '--warmup', '0', '--workers', '1', '--no-out'])
+
+    expect(stdout).toContain('## 1 worker (WEB_CONCURRENCY=1)')
+    expect(stdout).toMatch(/Seeded 300 users in [\d.]+ s, peak RSS \d+ MB/)
+    expect(stdout).toMatch(/Server peak RSS: cache on: \d+ MB per process.*; cache off: \d+ MB per process/)
+    const rows = tableRows(stdout)
+    expect(rows).toHaveLength(1 + SCENARIOS.length * 2)
+    expect(rows[0]![0]).toMatch(/^ceiling: bare Fastify/)
+    for (const name of SCENARIOS) {
+      for (const cache of ['on', 'off']) {
+        expect(rows.some(([scenario, setting]) => scenario!.startsWith(name) && setting === cache), `${name}, cache ${cache}`).toBe(true)
+      }
+    }
+    for (const [scenario, , requestsPerSecond, , , errors, ratio] of rows) {
+      expect(Number(requestsPerSecond!.replaceAll(',', '')), scenario).toBeGreaterThan(0)
+      expect(errors, scenario).toBe('0')
+      expect(ratio, scenario).toMatch(/^\d+\.\d\d×$/)
+    }
+
+    const temporaryFolder = /into (\S+)\/github_users\.db/.exec(stderr)?.[1]
+    expect(temporaryFolder).toBeDefined()
+    expect(existsSync(temporaryFolder!)).toBe(false)
+  }, 90_000)
+
+  it('exits 2 with the usage on a bad argument', async () => {
+    const failure = await bench(['--workers', '1,0']).catch((error: { code: number, stderr: string }) => error)
+    expect(failure).toMatchObject({ code: 2 })
+    expect((failure as { stderr: string }).stderr).toContain('--workers')
+    expect((failure as { stderr: string }).stderr).toContain('Usage: npm run bench')
+  })
+})
