@@ -104,8 +104,9 @@ async function runBenchmark (options: BenchOptions, argv: string[], dir: string)
   const report: BenchReport = {
     command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
     date: new Date(),
-    load: `autocannon ${autocannonVersion} on the same machine, ${options.connections} connections, pipelining 1, ` +
-      `${options.duration} s per scenario after ${options.warmup} s of warm-up`,
+    load: `autocannon ${autocannonVersion}, ${options.connections} connections, pipelining 1, ` +
+      `${options.duration} s per scenario after ${options.warmup} s of warm-up; it runs in one process on the same ` +
+      'machine, so it shares the cores with the server (with 2 workers on 2 cores, the ceiling can fall below 1 worker\'s)',
     seed,
     ceilingBodyBytes,
     search,

@@ -77,7 +77,8 @@ export function sampleTreeMemory (rootPid: number, intervalMs = 100): { stop: ()
       totalKb += memory.rssKb
       peak.perProcessKb = Math.max(peak.perProcessKb, memory.peakKb)
     }
-    peak.totalKb = Math.max(peak.totalKb, totalKb)
+    // When one process peaked, between samples, the tree held at least that much.
+    peak.totalKb = Math.max(peak.totalKb, totalKb, peak.perProcessKb)
     peak.processes = Math.max(peak.processes, processes)
   }
   sample()
