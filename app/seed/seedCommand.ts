@@ -25,7 +25,8 @@ interface SeedArguments {
   maxWait: number
 }
 
-function integerIn (min: number, max: number) {
+/** A commander argument parser for a whole number in min..max (decimal digits only). */
+export function integerIn (min: number, max: number) {
   return (value: string): number => {
     const number = Number(value)
     if (!/^\d+$/.test(value) || number < min || number > max) {

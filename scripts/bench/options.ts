@@ -1,6 +1,6 @@
 // The benchmark's command line: `npm run bench -- [--users N] [--duration S] ...`, parsed and validated.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
-import { MAX_TOTAL } from '../../app/seed/seedCommand.js'
+import { integerIn, MAX_TOTAL } from '../../app/seed/seedCommand.js'
 
 export interface BenchOptions {
   users: number
@@ -16,16 +16,6 @@ export interface BenchOptions {
 }
 
 export const DEFAULT_OUT = 'bench/RESULTS.md'
-
-function integerIn (min: number, max: number) {
-  return (value: string): number => {
-    const number = Number(value)
-    if (!/^\d+$/.test(value) || number < min || number > max) {
-      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max.toLocaleString('en-US')}.`)
-    }
-    return number
-  }
-}
 
 function workerList (value: string): number[] {
   const parse = integerIn(1, 64)
