@@ -1,4 +1,6 @@
 // buildApp(): the whole service as a Fastify instance, for the server, the tests and benchmarks.
+import { randomUUID } from 'node:crypto'
+import type { IncomingMessage } from 'node:http'
 import fastifyStatic from '@fastify/static'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import fastifyView from '@fastify/view'
@@ -6,29 +8,55 @@ import { Eta } from 'eta'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import type { AppConfig } from './config.js'
 import { schemaErrorMessage } from './http/errors.js'
+import { SERVER_LIMITS } from './http/serverLimits.js'
 import { BOOTSTRAP_DIST_DIR, PUBLIC_DIR, VIEWS_DIR } from './paths.js'
-import profiles from './plugins/profiles.js'
+import profiles from './plugins/app/profiles.js'
+import metrics from './plugins/external/metrics.js'
+import { registerDocs, registerOpenApi } from './plugins/external/openapi.js'
+import securityHeaders from './plugins/external/securityHeaders.js'
 import api from './routes/api/index.js'
 import operations from './routes/operations.js'
 import { errorPageHtml, HOME_LINK } from './routes/pages/errorPage.js'
 import pages from './routes/pages/index.js'
 import { prepareDatabaseFile } from './store/database.js'
 
-export type BuildAppConfig = Pick<AppConfig, 'databasePath' | 'resultCache' | 'httpCacheMaxAge'>
+export type BuildAppConfig = Pick<AppConfig, 'databasePath' | 'resultCache' | 'httpCacheMaxAge' | 'rateLimit' | 'trustProxy'>
 
 export interface BuildAppOptions {
+  /** Pino options (the server's); no logging when left out. */
   logger?: FastifyServerOptions['logger']
+}
+
+const REQUEST_ID_HEADER = 'x-request-id'
+const CLIENT_REQUEST_ID = /^[\w.:-]{1,128}$/
+
+/** The id a proxy or client sent in X-Request-Id when it is a sane token, a new UUID otherwise. */
+function requestId (request: IncomingMessage): string {
+  const sent = request.headers[REQUEST_ID_HEADER]
+  return typeof sent === 'string' && CLIENT_REQUEST_ID.test(sent) ? sent : randomUUID()
+}
+
+/** Fastify's trustProxy; a number n trusts the n hops nearest to us (Fastify's types lack the number form). */
+function trustedProxies (setting: AppConfig['trustProxy']): boolean | string | ((address: string, hop: number) => boolean) {
+  return typeof setting === 'number' ? (_address, hop) => hop < setting : setting
 }
 
 /** Builds the app on an existing database file, first bringing the file up to our schema. */
 export async function buildApp (config: BuildAppConfig, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     logger: options.logger ?? false,
+    genReqId: requestId,
+    trustProxy: trustedProxies(config.trustProxy),
+    connectionTimeout: SERVER_LIMITS.connectionTimeout,
+    keepAliveTimeout: SERVER_LIMITS.keepAliveTimeout,
+    requestTimeout: SERVER_LIMITS.requestTimeout,
+    bodyLimit: SERVER_LIMITS.bodyLimit,
+    http: { headersTimeout: SERVER_LIMITS.headersTimeout, maxHeaderSize: SERVER_LIMITS.maxHeaderSize },
     schemaErrorFormatter: schemaErrorMessage,
     // URLs the router cannot match at all get the same 400 as any bad parameter.
     frameworkErrors: (error, request, reply) => answerUnroutableUrl(app, error, request, reply),
     ajv: { customOptions: { removeAdditional: false } },
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 }
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: SERVER_LIMITS.maxParamLength }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   const prepared = await prepareDatabaseFile(config.databasePath)
@@ -36,7 +64,14 @@ export async function buildApp (config: BuildAppConfig, options: BuildAppOptions
     app.log.info({ ...prepared, file: config.databasePath }, 'brought the database up to date')
   }
 
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header(REQUEST_ID_HEADER, request.id)
+    done()
+  })
+  await app.register(securityHeaders)
   await app.register(profiles, { databasePath: config.databasePath, resultCache: config.resultCache })
+  await app.register(metrics, { databasePath: config.databasePath })
+  await registerOpenApi(app)
   await app.register(fastifyView, {
     engine: { eta: new Eta({ autoEscape: true }) },
     root: VIEWS_DIR,
@@ -50,8 +85,9 @@ export async function buildApp (config: BuildAppConfig, options: BuildAppOptions
     decorateReply: false
   })
 
-  await app.register(operations)
-  await app.register(api, { prefix: '/api', httpCacheMaxAge: config.httpCacheMaxAge })
+  await app.register(operations, { databasePath: config.databasePath })
+  await registerDocs(app)
+  await app.register(api, { prefix: '/api', httpCacheMaxAge: config.httpCacheMaxAge, rateLimit: config.rateLimit })
   await app.register(pages, { httpCacheMaxAge: config.httpCacheMaxAge })
   return app
 }

@@ -3,14 +3,15 @@
 import cluster from 'node:cluster'
 import { existsSync } from 'node:fs'
 import closeWithGrace from 'close-with-grace'
+import type { FastifyServerOptions } from 'fastify'
 import { buildApp } from './app.js'
 import { createConfig, type AppConfig } from './config.js'
+import { answerWorkersMetricsRequests } from './metrics/clusterMetrics.js'
 import { sampleAccounts } from './seed/sampleAccounts.js'
 import { seedDatabase } from './seed/seedDatabase.js'
 import { prepareDatabaseFile } from './store/database.js'
 
 const FIRST_RUN_USERS = 150
-const SHUTDOWN_GRACE_MS = 10_000
 
 let config: AppConfig
 try {
@@ -38,10 +39,18 @@ async function createDatabaseIfMissing ({ databasePath }: AppConfig): Promise<bo
   return true
 }
 
+/** Pino: JSON lines (with each request's id and response time), readable colours on a terminal. */
+function loggerOptions ({ logLevel }: AppConfig): FastifyServerOptions['logger'] {
+  if (!process.stdout.isTTY) return { level: logLevel }
+  return { level: logLevel, transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } }
+}
+
 async function serve (config: AppConfig, created: boolean): Promise<void> {
-  const app = await buildApp(config, { logger: { level: config.logLevel } })
+  const app = await buildApp(config, { logger: loggerOptions(config) })
   if (created) logCreatedDatabase(app.log.info.bind(app.log), config)
-  closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
+  // Stop accepting, let requests in flight finish (app.close() waits for them, up to the delay),
+  // then close the database (the profiles plugin's onClose) and exit 0.
+  closeWithGrace({ delay: config.shutdownTimeoutSeconds * 1000 }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error')
     else app.log.info({ signal }, 'shutting down')
     await app.close()
@@ -54,13 +63,14 @@ function superviseWorkers (count: number, created: boolean): void {
   const log = (message: string) => console.log(JSON.stringify({ level: 30, time: Date.now(), pid: process.pid, msg: message }))
   if (created) logCreatedDatabase(log, config)
   let stopping = false
+  answerWorkersMetricsRequests()
   for (let i = 0; i < count; i++) cluster.fork()
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) return
     log(`worker ${worker.process.pid} exited (${signal ?? code}); starting another`)
     cluster.fork()
   })
-  closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal }) => {
+  closeWithGrace({ delay: config.shutdownTimeoutSeconds * 1000 }, async ({ signal }) => {
     stopping = true
     log(`shutting down ${count} workers (${signal ?? 'error'})`)
     const workers = Object.values(cluster.workers ?? {}).filter((worker) => worker !== undefined)

@@ -8,6 +8,7 @@ import { join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { chromium } from 'playwright-core'
 import { buildApp } from '../app/app.js'
+import { createConfig } from '../app/config.js'
 import { PROJECT_ROOT } from '../app/paths.js'
 import { sampleAccounts } from '../app/seed/sampleAccounts.js'
 import { seedDatabase } from '../app/seed/seedDatabase.js'
@@ -30,7 +31,7 @@ mkdirSync(outDir, { recursive: true })
 const workDir = mkdtempSync(join(tmpdir(), 'ghusers-screenshots-'))
 const databasePath = join(workDir, 'sample.db')
 await seedDatabase({ databasePath, batches: sampleAccounts({ since: 0, total: 1000 }) })
-const app = await buildApp({ databasePath, resultCache: { enabled: true, maxEntries: 100 }, httpCacheMaxAge: 60 })
+const app = await buildApp(createConfig({ DATABASE_PATH: databasePath }))
 const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' })
 const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true })
 

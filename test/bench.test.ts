@@ -10,7 +10,7 @@ const SCENARIOS = ['API page 1', 'API page 20, pagination 50', 'API order_by=typ
   'API order_by=-username, deep page', 'API deep page', 'API username search', 'API id lookup',
   'HTML /users/2', 'HTML deep page']
 
-const bench = (args: string[]) => promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/bench.ts', ...args],
+const bench = (args: string[]) => promisify(execFile)(process.execPath, ['dist/scripts/bench.js', ...args],
   { cwd: PROJECT_ROOT, maxBuffer: 10 * 1024 * 1024 })
 
 /** The table's rows, each as its cells. */

@@ -1,13 +1,40 @@
-// Operational routes: liveness.
-import type { FastifyPluginAsync } from 'fastify'
+// Operational routes: liveness, health, Prometheus metrics and the OpenAPI document.
+import cluster from 'node:cluster'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { clusterMetricsFromPrimary } from '../metrics/clusterMetrics.js'
+import { Healthy, Ping, Unhealthy } from '../schemas/operations.js'
+import { checkDatabaseFile } from '../store/databaseHealth.js'
 
-const operations: FastifyPluginAsync = async (app) => {
+export interface OperationsOptions {
+  databasePath: string
+}
+
+const operations: FastifyPluginAsyncTypebox<OperationsOptions> = async (app, { databasePath }) => {
+  app.addHook('onRequest', async (_request, reply) => { reply.header('Cache-Control', 'no-store') })
+
   app.get('/ping', {
-    schema: { response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } }
-  }, async (_request, reply) => {
-    reply.header('Cache-Control', 'no-store')
-    return { status: 'ok' }
+    schema: { tags: ['operations'], summary: 'Liveness: the process answers', response: { 200: Ping } }
+  }, async () => ({ status: 'ok' as const }))
+
+  app.get('/health', {
+    schema: {
+      tags: ['operations'],
+      summary: "Readiness: the database file can be read, with its user count and data version",
+      response: { 200: Healthy, 503: Unhealthy }
+    }
+  }, async (request, reply) => {
+    const database = checkDatabaseFile(databasePath)
+    if (database.state === 'ok') return { status: 'ok' as const, database }
+    request.log.warn({ database, file: databasePath }, 'health check failed')
+    return reply.code(503).send({ status: 'unavailable' as const, database })
   })
+
+  app.get('/metrics', { schema: { hide: true }, logLevel: 'warn' }, async (_request, reply) => {
+    const text = cluster.isWorker ? await clusterMetricsFromPrimary() : await app.metricsRegistry.metrics()
+    return reply.type(app.metricsRegistry.contentType).send(text)
+  })
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 }
 
 export default operations

@@ -62,6 +62,16 @@ export const PageLinks = Type.Object({
 })
 export type PageLinks = Static<typeof PageLinks>
 
+const CACHING_HEADERS = {
+  ETag: { type: 'string', description: 'Names this representation at this data version; send it back in If-None-Match' },
+  'Cache-Control': { type: 'string', description: 'public, max-age=N' }
+}
+const RATE_LIMIT_HEADERS = {
+  'X-RateLimit-Limit': { type: 'integer', description: 'Requests allowed per window' },
+  'X-RateLimit-Remaining': { type: 'integer', description: 'Requests left in this window' },
+  'X-RateLimit-Reset': { type: 'integer', description: 'Seconds until the window resets' }
+}
+
 export const ProfilesPage = Type.Object({
   page: Type.Integer(),
   pagination: Type.Integer(),
@@ -70,13 +80,42 @@ export const ProfilesPage = Type.Object({
   order_by: Type.String(),
   results: Type.Array(Profile),
   links: PageLinks
+}, {
+  description: 'A page of profiles',
+  headers: {
+    ...CACHING_HEADERS,
+    ...RATE_LIMIT_HEADERS,
+    Link: { type: 'string', description: 'RFC 8288 links: first, prev, next, last (absent when nothing matches)' },
+    'X-Total-Count': { type: 'integer', description: 'The total, as in the body' }
+  }
 })
 export type ProfilesPage = Static<typeof ProfilesPage>
 
+export const ProfileResponse = Type.Object(Profile.properties, {
+  description: 'One profile',
+  headers: { ...CACHING_HEADERS, ...RATE_LIMIT_HEADERS }
+})
+
 export const ProfileParams = Type.Object({ id: AccountId })
 
-export const ErrorBody = Type.Object({
+export const NotModified = Type.Null({
+  description: "Not Modified: If-None-Match holds this URL's current tag; no body"
+})
+
+const errorBody = (description: string, headers?: Record<string, unknown>) => Type.Object({
   statusCode: Type.Integer(),
   error: Type.String(),
-  message: Type.String()
-})
+  message: Type.String({ description: 'What was wrong; for a bad parameter, it names the parameter' })
+}, { description, ...(headers ? { headers } : {}) })
+
+export const ErrorBody = errorBody('An error')
+/** The API's error statuses, each with its body. */
+export const API_ERRORS = {
+  400: errorBody('Bad Request: an unknown, repeated or out-of-range parameter (named in the message)'),
+  404: errorBody('Not Found'),
+  429: errorBody('Too Many Requests: this client used up its rate limit', {
+    ...RATE_LIMIT_HEADERS,
+    'Retry-After': { type: 'integer', description: 'Seconds to wait before trying again' }
+  }),
+  500: errorBody('Internal Server Error (details are logged, never sent)')
+}

@@ -13,10 +13,18 @@ export interface ResultCacheOptions {
 // should pay it once. Kept even with the result cache off (entries are a few bytes).
 const MAX_CACHED_TOTALS = 10_000
 
+export interface ResultCacheStats {
+  hits: number
+  misses: number
+  entries: number
+}
+
 export class ProfilesCatalog {
   private readonly results: LRUCache<string, ProfilesSlice> | undefined
   private readonly totals = new LRUCache<string, KnownTotal>({ max: MAX_CACHED_TOTALS })
   private resultsVersion = ''
+  private hits = 0
+  private misses = 0
 
   constructor (private readonly repository: ProfilesRepository, cache: ResultCacheOptions) {
     this.results = cache.enabled ? new LRUCache({ max: cache.maxEntries }) : undefined
@@ -36,7 +44,11 @@ export class ProfilesCatalog {
     }
     const key = canonicalQueryKey(query)
     const cached = this.results.get(key)
-    if (cached) return cached
+    if (cached) {
+      this.hits++
+      return cached
+    }
+    this.misses++
     const slice = this.readPage(query)
     // A seed may have committed in between: only cache what was read at the version we keyed by.
     if (slice.dataVersion === version) this.results.set(key, slice)
@@ -54,7 +66,12 @@ export class ProfilesCatalog {
     return this.repository.findById(id)
   }
 
-  get cachedResults (): number {
-    return this.results?.size ?? 0
+  /** Every account in the file. */
+  countAll (): number {
+    return this.repository.countAll()
+  }
+
+  get cacheStats (): ResultCacheStats {
+    return { hits: this.hits, misses: this.misses, entries: this.results?.size ?? 0 }
   }
 }

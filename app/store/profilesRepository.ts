@@ -140,6 +140,11 @@ export class ProfilesRepository {
     return this.readSlice(query, known)
   }
 
+  countAll (): number {
+    this.dataVersion()
+    return this.derivedCurrent ? this.totalCount : this.scanCount.get('')!.get() as number
+  }
+
   findById (id: number): Profile | undefined {
     return this.byId.get(id) as Profile | undefined
   }

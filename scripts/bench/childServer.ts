@@ -12,7 +12,7 @@ const STOP_TIMEOUT_MS = 15_000
 const SETTLED_MS = 300
 
 export interface ChildServerSpec {
-  /** Script run with `node --import tsx`, relative to the project root. */
+  /** Compiled script run with node, relative to the project root (`npm run bench` builds first). */
   script: string
   env: Record<string, string>
   /** A path that answers 200 once a process serves. */
@@ -37,7 +37,7 @@ export function killRunningServers (): void {
 export async function startChildServer (spec: ChildServerSpec): Promise<ChildServer> {
   const port = await freePort()
   const url = `http://${HOST}:${port}`
-  const child = spawn(process.execPath, ['--import', 'tsx', spec.script], {
+  const child = spawn(process.execPath, [spec.script], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...spec.env, HOST, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe']

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page, type Route } from 'playwright-core'
 import { afterAll, beforeAll, expect } from 'vitest'
 import { buildApp } from '../../app/app.js'
-import { sampleDatabase } from '../helpers/fixtures.js'
+import { appConfig, sampleDatabase } from '../helpers/fixtures.js'
 
 export const CHROMIUM_PATH = '/usr/bin/chromium'
 export const CHROMIUM_ARGS = [
@@ -54,11 +54,7 @@ export interface RunningServer { baseUrl: string, close: () => Promise<void> }
 export async function startServer (total: number): Promise<RunningServer> {
   // Its own folder, removed by close(): this runs in beforeAll, where fixtures cannot register cleanup.
   const dir = mkdtempSync(join(tmpdir(), 'ghusers-e2e-'))
-  const app = await buildApp({
-    databasePath: await sampleDatabase(total, dir),
-    resultCache: { enabled: true, maxEntries: 100 },
-    httpCacheMaxAge: 60
-  })
+  const app = await buildApp(appConfig(await sampleDatabase(total, dir)))
   const address = await app.listen({ port: 0, host: '127.0.0.1' })
   return {
     baseUrl: address,

@@ -6,6 +6,7 @@ import BetterSqlite3 from 'better-sqlite3'
 import type { FastifyInstance } from 'fastify'
 import { afterAll } from 'vitest'
 import { buildApp, type BuildAppConfig } from '../../app/app.js'
+import { createConfig } from '../../app/config.js'
 import type { Profile } from '../../app/schemas/profiles.js'
 import { sampleAccounts } from '../../app/seed/sampleAccounts.js'
 import { seedDatabase } from '../../app/seed/seedDatabase.js'
@@ -65,14 +66,21 @@ export function contractOnlyDatabase (profiles: Profile[] = HOSTILE_PROFILES, di
   return databasePath
 }
 
+/**
+ * The service's configuration for a test: the defaults of the one config module, on `databasePath`,
+ * with a small result cache and no rate limit (a test makes many requests from one address; the
+ * rate-limit tests turn it on).
+ */
+export function appConfig (databasePath: string, overrides: Partial<BuildAppConfig> = {}): BuildAppConfig {
+  return {
+    ...createConfig({ DATABASE_PATH: databasePath, RATE_LIMIT: 'off', RESULT_CACHE_MAX_ENTRIES: '100' }),
+    ...overrides
+  }
+}
+
 /** The app on a database file, as the server builds it; closed when the test file ends. */
 export async function build (databasePath: string, overrides: Partial<BuildAppConfig> = {}): Promise<FastifyInstance> {
-  const app = await buildApp({
-    databasePath,
-    resultCache: { enabled: true, maxEntries: 100 },
-    httpCacheMaxAge: 60,
-    ...overrides
-  })
+  const app = await buildApp(appConfig(databasePath, overrides))
   afterAll(() => app.close())
   return app
 }

@@ -99,18 +99,18 @@ describe('the result cache', () => {
   it('holds at most its configured number of results', async () => {
     const app = await build(await sampleDatabase(100), { resultCache: { enabled: true, maxEntries: 3 } })
     for (let page = 1; page <= 10; page++) await app.inject(`/api/users/profiles?pagination=10&page=${page}`)
-    expect(app.profiles.cachedResults).toBe(3)
+    expect(app.profiles.cacheStats.entries).toBe(3)
   })
 
   it('serves a repeated query from memory until the data changes', async () => {
     const path = await sampleDatabase(30)
     const app = await build(path, { resultCache: { enabled: true, maxEntries: 10 } })
     await app.inject('/api/users/profiles')
-    expect(app.profiles.cachedResults).toBe(1)
+    expect(app.profiles.cacheStats.entries).toBe(1)
     await app.inject('/api/users/profiles')
-    expect(app.profiles.cachedResults).toBe(1)
+    expect(app.profiles.cacheStats.entries).toBe(1)
     await seedDatabase({ databasePath: path, batches: sampleAccounts({ since: 0, total: 31 }) })
     expect((await app.inject('/api/users/profiles')).json().total).toBe(31)
-    expect(app.profiles.cachedResults).toBe(1)
+    expect(app.profiles.cacheStats.entries).toBe(1)
   })
 })

@@ -1,14 +1,20 @@
-// The JSON API under /api: its caching, JSON errors and JSON 404s.
+// The JSON API under /api: cross-origin reads, a per-client rate limit, caching, JSON errors and 404s.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { RateLimitConfig } from '../../config.js'
 import { useHttpCaching } from '../../http/conditionalGet.js'
 import { publicError } from '../../http/errors.js'
+import { allowCrossOriginReads } from '../../plugins/external/cors.js'
+import { limitRequestRate } from '../../plugins/external/rateLimit.js'
 import profilesRoutes from './profiles.js'
 
 export interface ApiOptions {
   httpCacheMaxAge: number
+  rateLimit: RateLimitConfig
 }
 
-const api: FastifyPluginAsyncTypebox<ApiOptions> = async (app, { httpCacheMaxAge }) => {
+const api: FastifyPluginAsyncTypebox<ApiOptions> = async (app, { httpCacheMaxAge, rateLimit }) => {
+  await allowCrossOriginReads(app)
+  await limitRequestRate(app, rateLimit)
   const cacheControl = await useHttpCaching(app, httpCacheMaxAge)
 
   app.setErrorHandler((error, request, reply) => {

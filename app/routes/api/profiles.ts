@@ -5,7 +5,7 @@ import { answeredNotModified, entityTag } from '../../http/conditionalGet.js'
 import {
   apiListHref, canonicalQueryKey, linkHeader, pageCount, pageLinks, profilesQueryRules, requireDigits
 } from '../../query/profilesQuery.js'
-import { ErrorBody, Profile, ProfileParams, ProfilesPage, ProfilesQuery } from '../../schemas/profiles.js'
+import { API_ERRORS, NotModified, ProfileParams, ProfileResponse, ProfilesPage, ProfilesQuery } from '../../schemas/profiles.js'
 
 export interface ProfilesRoutesOptions {
   cacheControl: string
@@ -16,9 +16,13 @@ const ID_PARAM = new Set(['id'])
 const profilesRoutes: FastifyPluginAsyncTypebox<ProfilesRoutesOptions> = async (app, { cacheControl }) => {
   app.get('/users/profiles', {
     schema: {
+      tags: ['profiles'],
+      operationId: 'listProfiles',
       summary: 'A page of profiles, filtered and ordered',
+      description: 'Filters combine with AND. An unknown or repeated parameter, or a value out of range, is a 400 ' +
+        'naming the parameter; a page past the last is a 404. No match is a 200 with total 0.',
       querystring: ProfilesQuery,
-      response: { 200: ProfilesPage, 400: ErrorBody, 404: ErrorBody }
+      response: { 200: ProfilesPage, 304: NotModified, ...API_ERRORS }
     },
     preValidation: profilesQueryRules({ unknown: 'reject', emptyMeansAbsent: false })
   }, async (request, reply) => {
@@ -43,9 +47,11 @@ const profilesRoutes: FastifyPluginAsyncTypebox<ProfilesRoutesOptions> = async (
 
   app.get('/users/profiles/:id', {
     schema: {
+      tags: ['profiles'],
+      operationId: 'getProfile',
       summary: 'One profile by account id',
       params: ProfileParams,
-      response: { 200: Profile, 400: ErrorBody, 404: ErrorBody }
+      response: { 200: ProfileResponse, 304: NotModified, ...API_ERRORS }
     },
     preValidation: async (request) => requireDigits(request.params as Record<string, unknown>, ID_PARAM, 'Path parameter')
   }, async (request, reply) => {

@@ -1,9 +1,9 @@
 // The `profiles` service: the read-only database connection, its repository and the result cache.
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { openReadOnlyDatabase } from '../store/database.js'
-import { ProfilesCatalog, type ResultCacheOptions } from '../store/profilesCatalog.js'
-import { ProfilesRepository } from '../store/profilesRepository.js'
+import { openReadOnlyDatabase } from '../../store/database.js'
+import { ProfilesCatalog, type ResultCacheOptions } from '../../store/profilesCatalog.js'
+import { ProfilesRepository } from '../../store/profilesRepository.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

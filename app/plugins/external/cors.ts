@@ -1,0 +1,16 @@
+// Cross-origin access to the JSON API (@fastify/cors): any origin may read it, without credentials,
+// and scripts may read the paging and caching headers.
+import fastifyCors from '@fastify/cors'
+import type { FastifyInstance } from 'fastify'
+
+export const EXPOSED_HEADERS = ['Link', 'X-Total-Count', 'ETag', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Retry-After']
+
+/** Registers CORS in `scope` (the /api plugin) only: the pages stay same-origin. */
+export async function allowCrossOriginReads (scope: FastifyInstance): Promise<void> {
+  await scope.register(fastifyCors, {
+    origin: '*',
+    methods: ['GET', 'HEAD'],
+    exposedHeaders: EXPOSED_HEADERS,
+    maxAge: 86_400
+  })
+}

@@ -1,0 +1,23 @@
+// A per-client request budget for the JSON API (@fastify/rate-limit, in memory per process).
+import fastifyRateLimit from '@fastify/rate-limit'
+import type { FastifyInstance } from 'fastify'
+import type { RateLimitConfig } from '../../config.js'
+
+/**
+ * Limits `scope` (the /api plugin) to `max` requests per client and window, with x-ratelimit-*
+ * headers on every answer and retry-after on a 429. Clients are told apart by address
+ * (request.ip, so TRUST_PROXY decides whether X-Forwarded-For counts).
+ */
+export async function limitRequestRate (scope: FastifyInstance, { enabled, max, windowSeconds }: RateLimitConfig): Promise<void> {
+  if (!enabled) return
+  await scope.register(fastifyRateLimit, {
+    max,
+    timeWindow: windowSeconds * 1000,
+    cache: 10_000,
+    errorResponseBuilder: (_request, context) => ({
+      statusCode: 429,
+      error: 'Too Many Requests',
+      message: `Rate limit exceeded: ${context.max} requests per ${windowSeconds} s; retry in ${context.after}`
+    })
+  })
+}
