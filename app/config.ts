@@ -12,6 +12,7 @@ const Environment = Type.Object({
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   RESULT_CACHE: OnOff('on'),
   RESULT_CACHE_MAX_ENTRIES: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 5000 }),
+  RESULT_CACHE_MAX_MB: Type.Integer({ minimum: 1, maximum: 4096, default: 32 }),
   CACHE_MAX_AGE: Type.Integer({ minimum: 0, maximum: 31_536_000, default: 60 }),
   WEB_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 1 }),
   RATE_LIMIT: OnOff('on'),
@@ -38,7 +39,8 @@ export interface AppConfig {
   host: string
   databasePath: string
   logLevel: Environment['LOG_LEVEL']
-  resultCache: { enabled: boolean, maxEntries: number }
+  /** The server-side cache of finished answers, bounded by count and by bytes. */
+  resultCache: { enabled: boolean, maxEntries: number, maxBytes: number }
   /** Seconds browsers and proxies may reuse a response before revalidating it. */
   httpCacheMaxAge: number
   /** Worker processes sharing the port (node:cluster); 1 serves from the main process. */
@@ -96,7 +98,11 @@ export function createConfig (env: Record<string, string | undefined> = process.
     host: values.HOST,
     databasePath: databasePathFrom(values.DATABASE_PATH),
     logLevel: values.LOG_LEVEL,
-    resultCache: { enabled: values.RESULT_CACHE === 'on', maxEntries: values.RESULT_CACHE_MAX_ENTRIES },
+    resultCache: {
+      enabled: values.RESULT_CACHE === 'on',
+      maxEntries: values.RESULT_CACHE_MAX_ENTRIES,
+      maxBytes: values.RESULT_CACHE_MAX_MB * 1024 * 1024
+    },
     httpCacheMaxAge: values.CACHE_MAX_AGE,
     workers: values.WEB_CONCURRENCY,
     rateLimit: { enabled: values.RATE_LIMIT === 'on', max: values.RATE_LIMIT_MAX, windowSeconds: values.RATE_LIMIT_WINDOW },

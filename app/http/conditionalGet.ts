@@ -1,7 +1,9 @@
-// Entity tags and If-None-Match: a tag names one representation of one URL at one data version.
+// Conditional GETs: a tag names one representation of one URL at one data version; answers come
+// from the result cache or are built, and an If-None-Match that holds the current tag gets a 304.
 import { createHash } from 'node:crypto'
 import fastifyCaching from '@fastify/caching'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Answer } from './resultCache.js'
 
 /** A strong tag for the representation described by `parts` (route, data version, canonical query…). */
 export function entityTag (...parts: string[]): string {
@@ -38,9 +40,34 @@ export async function useHttpCaching (scope: FastifyInstance, maxAgeSeconds: num
   return `public, max-age=${maxAgeSeconds}`
 }
 
-/** Sends a 304 and returns true when the request already holds `tag`. */
-export function answeredNotModified (request: FastifyRequest, reply: FastifyReply, tag: string, cacheControl: string): boolean {
-  if (!ifNoneMatchHits(request.headers['if-none-match'], tag)) return false
-  reply.code(304).header('ETag', tag).header('Cache-Control', cacheControl).send()
-  return true
+/** What an answer builder returns: everything but the tag, which names its key and data version. */
+export type BuiltAnswer = Omit<Answer, 'etag'>
+
+/**
+ * Answers a GET with the representation named `key` (one normalised query of one route):
+ * a 304 when If-None-Match holds its tag at the current data version; else the answer kept in
+ * the result cache; else the one `build` reads, which is kept for next time. The data version is
+ * read first only when the cache is on or the request is conditional: otherwise `build`'s own
+ * read (one statement, one snapshot) is the only trip to the database.
+ */
+export async function answer (
+  request: FastifyRequest, reply: FastifyReply, key: string, cacheControl: string,
+  build: () => BuiltAnswer | Promise<BuiltAnswer>
+): Promise<FastifyReply> {
+  const { profiles, resultCache } = request.server
+  const conditional = request.headers['if-none-match']
+  let kept: Answer | undefined
+  if (resultCache.enabled || conditional) {
+    const version = profiles.dataVersion()
+    kept = resultCache.get(key, version)
+    if (conditional && ifNoneMatchHits(conditional, kept?.etag ?? entityTag(key, version))) {
+      return reply.code(304).header('ETag', kept?.etag ?? entityTag(key, version)).header('Cache-Control', cacheControl).send()
+    }
+  }
+  if (!kept) {
+    const built = await build()
+    kept = { ...built, etag: entityTag(key, built.dataVersion) }
+    resultCache.set(key, kept)
+  }
+  return reply.code(200).headers(kept.headers).header('ETag', kept.etag).type(kept.contentType).send(kept.body)
 }

@@ -3,16 +3,21 @@ import type { Database } from 'better-sqlite3'
 import { ORDER_BY_VALUES, type OrderBy } from '../schemas/profiles.js'
 
 /**
- * Every order_by, as SQL over `users u`. Ties break by id ascending in both directions,
- * so a descending order is not simply an ascending one read backwards.
+ * Every order_by as SQL terms. Ties break by id ascending in both directions, so a descending
+ * order is not simply an ascending one read backwards.
  */
-export const ORDER_SQL: Record<OrderBy, string> = {
-  id: 'u.id ASC',
-  '-id': 'u.id DESC',
-  username: 'u.username COLLATE NOCASE ASC, u.id ASC',
-  '-username': 'u.username COLLATE NOCASE DESC, u.id ASC',
-  type: 'u.type ASC, u.id ASC',
-  '-type': 'u.type DESC, u.id ASC'
+const ORDER_TERMS: Record<OrderBy, Array<[column: string, direction: string]>> = {
+  id: [['id', 'ASC']],
+  '-id': [['id', 'DESC']],
+  username: [['username COLLATE NOCASE', 'ASC'], ['id', 'ASC']],
+  '-username': [['username COLLATE NOCASE', 'DESC'], ['id', 'ASC']],
+  type: [['type', 'ASC'], ['id', 'ASC']],
+  '-type': [['type', 'DESC'], ['id', 'ASC']]
+}
+
+/** The ORDER BY terms of `orderBy`, over the columns of table `alias` (or unqualified). */
+export function orderSql (orderBy: OrderBy, alias?: string): string {
+  return ORDER_TERMS[orderBy].map(([column, direction]) => `${alias ? `${alias}.` : ''}${column} ${direction}`).join(', ')
 }
 
 /** The table holding each row's 1-based position in one sort order (rank is its rowid). */
@@ -39,7 +44,7 @@ export function rebuildDerivedData (db: Database): void {
   for (const orderBy of ORDER_BY_VALUES) {
     const table = positionsTable(orderBy)
     db.exec(`DELETE FROM ${table};
-      INSERT INTO ${table} (rank, id) SELECT row_number() OVER (ORDER BY ${ORDER_SQL[orderBy]}), u.id FROM users u;`)
+      INSERT INTO ${table} (rank, id) SELECT row_number() OVER (ORDER BY ${orderSql(orderBy, 'u')}), u.id FROM users u;`)
   }
   db.exec(`
     DELETE FROM ghusers_type_counts;

@@ -1,17 +1,21 @@
-// Reads profiles from the SQLite file: every statement prepared once, every value bound.
+// Reads profiles from the SQLite file: statements prepared once, every value bound, each page one statement.
 import type { Database, Statement } from 'better-sqlite3'
-import type { Profile, ProfilesQuery } from '../schemas/profiles.js'
-import { ORDER_BY_VALUES } from '../schemas/profiles.js'
-import { ORDER_SQL, positionsTable, USERNAME_TRIGRAMS } from './derivedData.js'
+import type { OrderBy, Profile, ProfilesQuery } from '../schemas/profiles.js'
+import { orderSql, positionsTable, USERNAME_TRIGRAMS } from './derivedData.js'
 
 export type ProfileFilters = Pick<ProfilesQuery, 'username' | 'id' | 'type'>
 
-export interface ProfilesSlice {
-  /** The data version the slice was read at (see dataVersion()). */
+/** A page as read from the file: its rows already as the API's JSON array. */
+export interface PageRead {
+  /** The data version the page was read at (see dataVersion()). */
   dataVersion: string
   total: number
-  results: Profile[]
+  /** The page's profiles as a JSON array, built by SQLite. */
+  resultsJson: string
 }
+
+/** A total counted for some filters at some data version, to skip counting again. */
+export interface KnownTotal { dataVersion: string, total: number }
 
 const FILTER_SQL = {
   username: "u.username LIKE @usernamePattern ESCAPE '\\'",
@@ -22,6 +26,9 @@ type FilterName = keyof typeof FILTER_SQL
 const FILTER_NAMES = Object.keys(FILTER_SQL) as FilterName[]
 
 const COLUMNS = 'u.id, u.username, u.avatar_url, u.type, u.url'
+// Text columns are cast so a value another tool stored as a number or blob still comes out a JSON string.
+const PROFILE_JSON = "json_object('id', id, 'username', CAST(username AS TEXT), 'avatar_url', CAST(avatar_url AS TEXT), " +
+  "'type', CAST(type AS TEXT), 'url', CAST(url AS TEXT))"
 // The trigram index answers terms of at least this many characters.
 const TRIGRAM_LENGTH = 3
 // Candidates from the trigram index; LIKE then keeps the contract's exact semantics.
@@ -38,81 +45,89 @@ function trigramPhrase (term: string): string {
   return `"${term.replaceAll('"', '""')}"`
 }
 
-/** The key of one combination of filters, e.g. "username+type" ("" for none). */
-function filterKey (names: readonly FilterName[]): string {
-  return names.join('+')
+/** How a page is read: by precomputed position, through the trigram index, or by a scan. */
+type Access = 'positions' | 'trigrams' | 'scan'
+/** How its total is known: kept counts, a count in the same statement, or a total the caller knows. */
+type Counting = 'kept' | 'count' | 'known'
+
+interface Plan {
+  access: Access
+  counting: Counting
+  filters: FilterName[]
+  orderBy: OrderBy
 }
 
-function everyFilterCombination (): FilterName[][] {
-  return Array.from({ length: 1 << FILTER_NAMES.length }, (_, mask) =>
-    FILTER_NAMES.filter((_name, bit) => mask & (1 << bit)))
+interface PageRow { meta: string, total: number | null, results: string }
+interface FileMeta { file_id: string, data_version: number, derived_version: number, total_count: number }
+
+/** The rows of a page, as a subquery over `users u` yielding the profile columns in order. */
+function rowsSql ({ access, filters, orderBy }: Plan): string {
+  const where = filters.map((name) => FILTER_SQL[name])
+  if (access === 'positions') {
+    // id order is users' own (rowid) order: find the page's first id by position, then read on.
+    if (orderBy === 'id' || orderBy === '-id') {
+      const comparison = orderBy === 'id' ? '>=' : '<='
+      return `SELECT ${COLUMNS} FROM users u WHERE u.id ${comparison} ` +
+        `(SELECT id FROM ${positionsTable(orderBy)} WHERE rank = @offset + 1) ORDER BY ${orderSql(orderBy, 'u')} LIMIT @limit`
+    }
+    return `SELECT ${COLUMNS} FROM ${positionsTable(orderBy)} p JOIN users u ON u.id = p.id ` +
+      `WHERE p.rank > @offset ORDER BY p.rank LIMIT @limit`
+  }
+  if (access === 'trigrams') {
+    // The trigram index yields rowids in ascending order: id order needs no sort.
+    const order = orderBy === 'id' ? 't.rowid' : orderSql(orderBy, 'u')
+    return `SELECT ${COLUMNS} FROM ${TRIGRAM_SOURCE} WHERE ${[TRIGRAM_MATCH, ...where].join(' AND ')} ` +
+      `ORDER BY ${order} LIMIT @limit OFFSET @offset`
+  }
+  const scanWhere = where.length ? `WHERE ${where.join(' AND ')}` : ''
+  return `SELECT ${COLUMNS} FROM users u ${scanWhere} ORDER BY ${orderSql(orderBy, 'u')} LIMIT @limit OFFSET @offset`
 }
 
-export interface KnownTotal { dataVersion: string, total: number }
-
-interface Plan { key: string, params: Record<string, unknown>, filtered: boolean, onlyType: boolean, trigrams: boolean }
+function totalSql ({ access, counting, filters }: Plan): string {
+  if (counting === 'known') return 'NULL'
+  if (counting === 'kept') {
+    // Unfiltered: the meta's total_count, read with the rest of the meta.
+    return filters.length ? 'coalesce((SELECT count FROM ghusers_type_counts WHERE type = @type), 0)' : 'NULL'
+  }
+  const where = filters.map((name) => FILTER_SQL[name])
+  if (access === 'trigrams') return `(SELECT count(*) FROM ${TRIGRAM_SOURCE} WHERE ${[TRIGRAM_MATCH, ...where].join(' AND ')})`
+  return `(SELECT count(*) FROM users u${where.length ? ` WHERE ${where.join(' AND ')}` : ''})`
+}
 
 /**
- * Three ways to a page, picked per query: the unfiltered list seeks by precomputed
- * position (flat at any depth); a username term of 3+ characters goes through the
- * trigram index; everything else scans an index with OFFSET. Positions, counts and
- * trigrams are used only while they match the data version; after another tool's write
- * the scans answer, correctly, until the next seed or start-up rebuilds them.
+ * One statement per page: the data version, whether the derived data matches it, the total and
+ * the rows as a JSON array. One statement is one read transaction, so all of it comes from one
+ * snapshot, even while a seed commits; and SQLite builds the JSON, which costs far less than
+ * handing each value to JavaScript and serialising it there.
+ */
+function pageSql (plan: Plan): string {
+  // ghusers_meta is a few rows: reading them all at once costs what reading one does.
+  return `SELECT (SELECT json_group_object(key, value) FROM ghusers_meta) AS meta, ${totalSql(plan)} AS total,
+    (SELECT json_group_array(${PROFILE_JSON} ORDER BY ${orderSql(plan.orderBy)}) FROM (${rowsSql(plan)})) AS results`
+}
+
+/**
+ * Three ways to a page, picked per query: the unfiltered list by precomputed position (flat at
+ * any depth); a username term of 3+ characters through the trigram index; anything else by a scan
+ * of an index with OFFSET. Positions, counts and trigrams are used only while they match the data
+ * version; after another tool's write the scans answer, correctly, until the next seed or start-up
+ * rebuilds them.
  */
 export class ProfilesRepository {
-  private readonly scanCount = new Map<string, Statement>()
-  private readonly scanPage = new Map<string, Statement>()
-  private readonly trigramCount = new Map<string, Statement>()
-  private readonly trigramPage = new Map<string, Statement>()
-  private readonly positionPage = new Map<string, Statement>()
+  private readonly statements = new Map<string, Statement>()
   private readonly byId: Statement
-  private readonly typeCount: Statement
   private readonly meta: Statement
   private readonly sqliteDataVersion: Statement
-  private readonly readSlice: (query: ProfilesQuery, known?: KnownTotal) => ProfilesSlice
   private seenSqliteVersion = -1
   private version = ''
   private derivedCurrent = false
   private totalCount = 0
 
-  constructor (db: Database) {
-    for (const names of everyFilterCombination()) {
-      const where = names.map((name) => FILTER_SQL[name])
-      const scanWhere = where.length ? `WHERE ${where.join(' AND ')}` : ''
-      this.scanCount.set(filterKey(names), db.prepare(`SELECT count(*) FROM users u ${scanWhere}`).pluck())
-      if (names.includes('username')) {
-        const trigramWhere = `WHERE ${[TRIGRAM_MATCH, ...where].join(' AND ')}`
-        this.trigramCount.set(filterKey(names), db.prepare(`SELECT count(*) FROM ${TRIGRAM_SOURCE} ${trigramWhere}`).pluck())
-        for (const orderBy of ORDER_BY_VALUES) {
-          // The trigram index yields rowids in ascending order: id order needs no sort.
-          const order = orderBy === 'id' ? 't.rowid' : ORDER_SQL[orderBy]
-          this.trigramPage.set(`${filterKey(names)}:${orderBy}`, db.prepare(
-            `SELECT ${COLUMNS} FROM ${TRIGRAM_SOURCE} ${trigramWhere} ORDER BY ${order} LIMIT @limit OFFSET @offset`))
-        }
-      }
-      for (const orderBy of ORDER_BY_VALUES) {
-        this.scanPage.set(`${filterKey(names)}:${orderBy}`, db.prepare(
-          `SELECT ${COLUMNS} FROM users u ${scanWhere} ORDER BY ${ORDER_SQL[orderBy]} LIMIT @limit OFFSET @offset`))
-      }
-    }
-    for (const orderBy of ORDER_BY_VALUES) {
-      this.positionPage.set(orderBy, db.prepare(`SELECT ${COLUMNS} FROM ${positionsTable(orderBy)} p
-        JOIN users u ON u.id = p.id WHERE p.rank > @offset ORDER BY p.rank LIMIT @limit`))
-    }
+  constructor (private readonly db: Database) {
     this.byId = db.prepare(`SELECT ${COLUMNS} FROM users u WHERE u.id = ?`)
-    this.typeCount = db.prepare('SELECT coalesce((SELECT count FROM ghusers_type_counts WHERE type = ?), 0)').pluck()
     // Changes whenever another connection (the seed CLI, any tool) commits to the file.
     this.sqliteDataVersion = db.prepare('PRAGMA data_version').pluck()
     this.meta = db.prepare("SELECT key, value FROM ghusers_meta WHERE key IN ('file_id', 'data_version', 'derived_version', 'total_count')")
-    // One read transaction: the version, the count and the rows come from one snapshot.
-    this.readSlice = db.transaction((query: ProfilesQuery, known?: KnownTotal) => {
-      const dataVersion = this.dataVersion()
-      const plan = this.plan(query)
-      const total = known?.dataVersion === dataVersion ? known.total : this.count(query, plan)
-      const offset = (query.page - 1) * query.pagination
-      const results = offset < total ? this.rows(query, plan, offset) : []
-      return { dataVersion, total, results }
-    })
   }
 
   /**
@@ -132,46 +147,66 @@ export class ProfilesRepository {
   }
 
   /**
-   * The total matching the filters and the rows of the requested page. A caller that
-   * already knows the total for these filters at some version passes it: it is used
-   * when that is still the version read.
+   * The total matching the filters and the rows of the requested page. A caller that already
+   * knows the total for these filters at some data version passes it: it is used when the page
+   * is read at that same version.
    */
-  findPage (query: ProfilesQuery, known?: KnownTotal): ProfilesSlice {
-    return this.readSlice(query, known)
-  }
-
-  countAll (): number {
-    this.dataVersion()
-    return this.derivedCurrent ? this.totalCount : this.scanCount.get('')!.get() as number
+  readPage (query: ProfilesQuery, known?: KnownTotal): PageRead {
+    const read = this.tryPlan(query, this.derivedCurrent, known)
+    if (read) return read
+    // The derived data did not match the snapshot read (another tool wrote): read again without it.
+    return this.tryPlan(query, false, known) ?? this.tryPlan(query, false)!
   }
 
   findById (id: number): Profile | undefined {
     return this.byId.get(id) as Profile | undefined
   }
 
-  private plan (filters: ProfileFilters): Plan {
-    const params: Record<string, unknown> = {}
-    if (filters.username !== undefined) params.usernamePattern = containsPattern(filters.username)
-    if (filters.id !== undefined) params.id = filters.id
-    if (filters.type !== undefined) params.type = filters.type
+  /** Every account in the file. */
+  countAll (): number {
+    this.dataVersion()
+    return this.derivedCurrent ? this.totalCount : this.readPage({ page: 1, pagination: 1, order_by: 'id' }).total
+  }
+
+  /** Reads the page with one plan; undefined when the plan's assumptions did not hold in the snapshot. */
+  private tryPlan (query: ProfilesQuery, useDerived: boolean, known?: KnownTotal): PageRead | undefined {
+    const plan = this.plan(query, useDerived, known !== undefined)
+    const row = this.statement(plan).get(this.parameters(query, plan)) as PageRow
+    const meta = JSON.parse(row.meta) as FileMeta
+    const dataVersion = `${meta.file_id}.${meta.data_version}`
+    const derivedCurrent = meta.derived_version === meta.data_version
+    if (plan.access !== 'scan' && !derivedCurrent && (plan.access === 'positions' || plan.counting === 'kept')) return undefined
+    if (plan.counting === 'known' && known!.dataVersion !== dataVersion) return undefined
+    this.derivedCurrent = derivedCurrent
+    const total = row.total ?? (plan.counting === 'kept' ? meta.total_count : known!.total)
+    return { dataVersion, total, resultsJson: row.results }
+  }
+
+  private plan (filters: ProfileFilters & { order_by: OrderBy }, useDerived: boolean, totalKnown: boolean): Plan {
     const names = FILTER_NAMES.filter((name) => filters[name] !== undefined)
-    const trigrams = this.derivedCurrent && filters.username !== undefined &&
-      [...filters.username].length >= TRIGRAM_LENGTH
-    if (trigrams) params.trigramQuery = trigramPhrase(filters.username!)
-    return { key: filterKey(names), params, filtered: names.length > 0, onlyType: filterKey(names) === 'type', trigrams }
+    const onlyType = names.length === 1 && names[0] === 'type'
+    const trigrams = useDerived && filters.username !== undefined && [...filters.username].length >= TRIGRAM_LENGTH
+    const access: Access = useDerived && !names.length ? 'positions' : trigrams ? 'trigrams' : 'scan'
+    const counting: Counting = useDerived && (!names.length || onlyType) ? 'kept' : totalKnown ? 'known' : 'count'
+    return { access, counting, filters: names, orderBy: filters.order_by }
   }
 
-  private count (filters: ProfileFilters, plan: Plan): number {
-    if (this.derivedCurrent && !plan.filtered) return this.totalCount
-    if (this.derivedCurrent && plan.onlyType) return this.typeCount.get(filters.type) as number
-    const statement = plan.trigrams ? this.trigramCount.get(plan.key)! : this.scanCount.get(plan.key)!
-    return statement.get(plan.params) as number
+  private statement (plan: Plan): Statement {
+    const key = `${plan.access}:${plan.counting}:${plan.filters.join('+')}:${plan.orderBy}`
+    let statement = this.statements.get(key)
+    if (!statement) {
+      statement = this.db.prepare(pageSql(plan))
+      this.statements.set(key, statement)
+    }
+    return statement
   }
 
-  private rows (query: ProfilesQuery, plan: Plan, offset: number): Profile[] {
-    const paging = { limit: query.pagination, offset }
-    if (this.derivedCurrent && !plan.filtered) return this.positionPage.get(query.order_by)!.all(paging) as Profile[]
-    const statements = plan.trigrams ? this.trigramPage : this.scanPage
-    return statements.get(`${plan.key}:${query.order_by}`)!.all({ ...plan.params, ...paging }) as Profile[]
+  private parameters (query: ProfilesQuery, plan: Plan): Record<string, unknown> {
+    const params: Record<string, unknown> = { limit: query.pagination, offset: (query.page - 1) * query.pagination }
+    if (query.username !== undefined) params.usernamePattern = containsPattern(query.username)
+    if (query.id !== undefined) params.id = query.id
+    if (query.type !== undefined) params.type = query.type
+    if (plan.access === 'trigrams') params.trigramQuery = trigramPhrase(query.username!)
+    return params
   }
 }

@@ -7,9 +7,10 @@ import type { FastifyInstance } from 'fastify'
 import { afterAll } from 'vitest'
 import { buildApp, type BuildAppConfig } from '../../app/app.js'
 import { createConfig } from '../../app/config.js'
-import type { Profile } from '../../app/schemas/profiles.js'
+import type { Profile, ProfilesQuery } from '../../app/schemas/profiles.js'
 import { sampleAccounts } from '../../app/seed/sampleAccounts.js'
 import { seedDatabase } from '../../app/seed/seedDatabase.js'
+import type { ProfilesRepository } from '../../app/store/profilesRepository.js'
 
 /** A fresh temporary folder, removed when the test file ends. */
 export function temporaryDirectory (): string {
@@ -83,4 +84,10 @@ export async function build (databasePath: string, overrides: Partial<BuildAppCo
   const app = await buildApp(appConfig(databasePath, overrides))
   afterAll(() => app.close())
   return app
+}
+
+/** A page read by the repository, its JSON results parsed. */
+export function readProfiles (repository: ProfilesRepository, query: ProfilesQuery): { dataVersion: string, total: number, results: Profile[] } {
+  const { dataVersion, total, resultsJson } = repository.readPage(query)
+  return { dataVersion, total, results: JSON.parse(resultsJson) as Profile[] }
 }

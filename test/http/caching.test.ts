@@ -73,7 +73,7 @@ describe('ETag and Cache-Control', async () => {
 describe.each([true, false])('a write to the file (result cache %s)', (enabled) => {
   it('changes every tag and every answer, whether the seed or another tool wrote it', async () => {
     const path = await sampleDatabase(40)
-    const app = await build(path, { resultCache: { enabled, maxEntries: 50 } })
+    const app = await build(path, { resultCache: { enabled, maxEntries: 50, maxBytes: 1 << 20 } })
     const url = '/api/users/profiles?pagination=100'
     const before = await app.inject(url)
     expect(before.json().total).toBe(40)
@@ -97,20 +97,33 @@ describe.each([true, false])('a write to the file (result cache %s)', (enabled) 
 
 describe('the result cache', () => {
   it('holds at most its configured number of results', async () => {
-    const app = await build(await sampleDatabase(100), { resultCache: { enabled: true, maxEntries: 3 } })
+    const app = await build(await sampleDatabase(100), { resultCache: { enabled: true, maxEntries: 3, maxBytes: 1 << 20 } })
     for (let page = 1; page <= 10; page++) await app.inject(`/api/users/profiles?pagination=10&page=${page}`)
-    expect(app.profiles.cacheStats.entries).toBe(3)
+    expect(app.resultCache.stats.entries).toBe(3)
+  })
+
+  it('holds at most its configured number of bytes', async () => {
+    const app = await build(await sampleDatabase(100), { resultCache: { enabled: true, maxEntries: 100, maxBytes: 20_000 } })
+    for (let page = 1; page <= 10; page++) await app.inject(`/api/users/profiles?pagination=25&page=${page % 4 + 1}`)
+    for (let page = 1; page <= 10; page++) await app.inject(`/users/${page % 4 + 1}`)
+    const { entries, bytes } = app.resultCache.stats
+    expect(bytes).toBeGreaterThan(0)
+    expect(bytes).toBeLessThanOrEqual(20_000)
+    expect(entries).toBeLessThan(8)
   })
 
   it('serves a repeated query from memory until the data changes', async () => {
     const path = await sampleDatabase(30)
-    const app = await build(path, { resultCache: { enabled: true, maxEntries: 10 } })
-    await app.inject('/api/users/profiles')
-    expect(app.profiles.cacheStats.entries).toBe(1)
-    await app.inject('/api/users/profiles')
-    expect(app.profiles.cacheStats.entries).toBe(1)
+    const app = await build(path, { resultCache: { enabled: true, maxEntries: 10, maxBytes: 1 << 20 } })
+    const first = await app.inject('/api/users/profiles')
+    expect(app.resultCache.stats).toMatchObject({ entries: 1, hits: 0, misses: 1 })
+    const second = await app.inject('/api/users/profiles')
+    expect(app.resultCache.stats).toMatchObject({ entries: 1, hits: 1, misses: 1 })
+    expect(second.body).toBe(first.body)
+    expect(second.headers.etag).toBe(first.headers.etag)
+    expect(second.headers.link).toBe(first.headers.link)
     await seedDatabase({ databasePath: path, batches: sampleAccounts({ since: 0, total: 31 }) })
     expect((await app.inject('/api/users/profiles')).json().total).toBe(31)
-    expect(app.profiles.cacheStats.entries).toBe(1)
+    expect(app.resultCache.stats.entries).toBe(1)
   })
 })

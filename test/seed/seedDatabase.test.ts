@@ -8,7 +8,7 @@ import { sampleAccountAt, sampleAccounts } from '../../app/seed/sampleAccounts.j
 import { seedDatabase, SeedInterruptedError } from '../../app/seed/seedDatabase.js'
 import { openReadOnlyDatabase } from '../../app/store/database.js'
 import { ProfilesRepository } from '../../app/store/profilesRepository.js'
-import { temporaryDirectory } from '../helpers/fixtures.js'
+import { readProfiles, temporaryDirectory } from '../helpers/fixtures.js'
 
 const rows = (path: string): Profile[] => {
   const db = new BetterSqlite3(path, { readonly: true })
@@ -59,13 +59,13 @@ describe('seedDatabase', () => {
       batches: (async function * () {
         for await (const batch of sampleAccounts({ since: 0, total: 50, batchSize: 10 })) {
           yield batch
-          seen.push(reader.findPage({ page: 1, pagination: 100, order_by: 'id' }).total)
+          seen.push(readProfiles(reader, { page: 1, pagination: 100, order_by: 'id' }).total)
         }
       })()
     })
 
     expect(seen).toEqual([10, 10, 10, 10, 10])
-    expect(reader.findPage({ page: 1, pagination: 100, order_by: 'id' }).total).toBe(50)
+    expect(readProfiles(reader, { page: 1, pagination: 100, order_by: 'id' }).total).toBe(50)
     expect(reader.dataVersion()).not.toBe(versionBefore)
   })
 

@@ -9,7 +9,7 @@ import { openReadOnlyDatabase, prepareDatabaseFile } from '../../app/store/datab
 import { derivedDataIsCurrent } from '../../app/store/derivedData.js'
 import { ProfilesRepository } from '../../app/store/profilesRepository.js'
 import { expectedPage } from '../helpers/contractModel.js'
-import { contractOnlyDatabase, HOSTILE_PROFILES, temporaryDirectory } from '../helpers/fixtures.js'
+import { contractOnlyDatabase, HOSTILE_PROFILES, readProfiles, temporaryDirectory } from '../helpers/fixtures.js'
 
 const allRows = (path: string): Profile[] => {
   const db = new BetterSqlite3(path, { readonly: true })
@@ -24,7 +24,7 @@ function expected (rows: Profile[], query: ProfilesQuery): { total: number, ids:
 }
 
 function actual (repository: ProfilesRepository, query: ProfilesQuery) {
-  const { total, results } = repository.findPage(query)
+  const { total, results } = readProfiles(repository, query)
   return { total, ids: results.map((row) => row.id) }
 }
 
@@ -70,7 +70,7 @@ describe('positions and counts', () => {
     expect(rows).toHaveLength(500)
     expectEveryOrderMatches(repository, rows)
     for (const type of ['User', 'Organization', 'Bot'] as const) {
-      expect(repository.findPage({ page: 1, pagination: 10, order_by: 'id', type }).total)
+      expect(readProfiles(repository, { page: 1, pagination: 10, order_by: 'id', type }).total)
         .toBe(rows.filter((row) => row.type === type).length)
     }
   })
@@ -87,7 +87,7 @@ describe('positions and counts', () => {
 
     const repository = new ProfilesRepository(openReadOnlyDatabase(path))
     expectEveryOrderMatches(repository, allRows(path), 11)
-    expect(repository.findPage({ page: 1, pagination: 5, order_by: 'id', type: 'Bot' }).total)
+    expect(readProfiles(repository, { page: 1, pagination: 5, order_by: 'id', type: 'Bot' }).total)
       .toBe(allRows(path).filter((row) => row.type === 'Bot').length)
 
     expect(await prepareDatabaseFile(path)).toEqual({ applied: [], rebuilt: true })
@@ -100,9 +100,9 @@ describe('positions and counts', () => {
       await seedDatabase({ databasePath: path, batches: sampleAccounts({ since: 0, total: 50 }) })
       return new ProfilesRepository(openReadOnlyDatabase(path))
     })()
-    expect(repository.findPage({ page: 1, pagination: 1, order_by: 'id' }).total).toBe(50)
+    expect(readProfiles(repository, { page: 1, pagination: 1, order_by: 'id' }).total).toBe(50)
     await seedDatabase({ databasePath: path, batches: sampleAccounts({ since: 0, total: 260 }) })
-    expect(repository.findPage({ page: 1, pagination: 1, order_by: 'id' }).total).toBe(260)
+    expect(readProfiles(repository, { page: 1, pagination: 1, order_by: 'id' }).total).toBe(260)
   })
 })
 

@@ -1,10 +1,10 @@
 // The repository against real files: filters, LIKE escaping, order, one snapshot per page.
 import { describe, expect, it } from 'vitest'
-import { ORDER_BY_VALUES } from '../../app/schemas/profiles.js'
+import { ORDER_BY_VALUES, type ProfilesQuery } from '../../app/schemas/profiles.js'
 import { containsPattern, ProfilesRepository } from '../../app/store/profilesRepository.js'
 import { prepareDatabaseFile, openReadOnlyDatabase } from '../../app/store/database.js'
 import { ordered } from '../helpers/contractModel.js'
-import { contractOnlyDatabase, HOSTILE_PROFILES } from '../helpers/fixtures.js'
+import { contractOnlyDatabase, HOSTILE_PROFILES, readProfiles } from '../helpers/fixtures.js'
 
 const repository = await (async () => {
   const path = contractOnlyDatabase()
@@ -12,8 +12,8 @@ const repository = await (async () => {
   return new ProfilesRepository(openReadOnlyDatabase(path))
 })()
 
-const query = (overrides: Partial<Parameters<ProfilesRepository['findPage']>[0]>) =>
-  repository.findPage({ page: 1, pagination: 100, order_by: 'id', ...overrides })
+const query = (overrides: Partial<ProfilesQuery>) =>
+  readProfiles(repository, { page: 1, pagination: 100, order_by: 'id', ...overrides })
 
 describe('ProfilesRepository', () => {
   it('escapes %, _ and \\ in LIKE patterns', () => {

@@ -1,13 +1,15 @@
-// The `profiles` service: the read-only database connection, its repository and the result cache.
+// The `profiles` service: the read-only database connection, its catalog, and the result cache.
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import { ResultCache, type ResultCacheOptions } from '../../http/resultCache.js'
 import { openReadOnlyDatabase } from '../../store/database.js'
-import { ProfilesCatalog, type ResultCacheOptions } from '../../store/profilesCatalog.js'
+import { ProfilesCatalog } from '../../store/profilesCatalog.js'
 import { ProfilesRepository } from '../../store/profilesRepository.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     profiles: ProfilesCatalog
+    resultCache: ResultCache
   }
 }
 
@@ -18,7 +20,8 @@ export interface ProfilesPluginOptions {
 
 async function profilesPlugin (app: FastifyInstance, options: ProfilesPluginOptions): Promise<void> {
   const db = openReadOnlyDatabase(options.databasePath)
-  app.decorate('profiles', new ProfilesCatalog(new ProfilesRepository(db), options.resultCache))
+  app.decorate('profiles', new ProfilesCatalog(new ProfilesRepository(db)))
+  app.decorate('resultCache', new ResultCache(options.resultCache))
   app.addHook('onClose', async () => { db.close() })
 }
 

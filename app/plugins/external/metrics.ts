@@ -54,25 +54,31 @@ async function metricsPlugin (app: FastifyInstance, { databasePath }: MetricsPlu
     }
   })
 
-  const { profiles } = app
+  const { profiles, resultCache } = app
   // Read when scraped, so counting costs the request path nothing.
   new Counter({
     name: 'ghusers_result_cache_hits_total',
     help: 'Queries answered from the server-side result cache',
     registers,
-    collect () { this.reset(); this.inc(profiles.cacheStats.hits) }
+    collect () { this.reset(); this.inc(resultCache.stats.hits) }
   })
   new Counter({
     name: 'ghusers_result_cache_misses_total',
     help: 'Queries the result cache did not hold, answered from the database',
     registers,
-    collect () { this.reset(); this.inc(profiles.cacheStats.misses) }
+    collect () { this.reset(); this.inc(resultCache.stats.misses) }
   })
   new Gauge({
     name: 'ghusers_result_cache_entries',
     help: 'Results held in the server-side result cache',
     registers,
-    collect () { this.set(profiles.cacheStats.entries) }
+    collect () { this.set(resultCache.stats.entries) }
+  })
+  new Gauge({
+    name: 'ghusers_result_cache_bytes',
+    help: 'Bytes of the answers held in the server-side result cache',
+    registers,
+    collect () { this.set(resultCache.stats.bytes) }
   })
   new Gauge({
     name: 'ghusers_database_size_bytes',

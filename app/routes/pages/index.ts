@@ -6,13 +6,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import createError from 'http-errors'
 import { Type } from 'typebox'
-import { answeredNotModified, entityTag, useHttpCaching } from '../../http/conditionalGet.js'
+import { answer, useHttpCaching } from '../../http/conditionalGet.js'
 import { publicError } from '../../http/errors.js'
 import { VIEWS_DIR } from '../../paths.js'
 import {
   canonicalQueryKey, pageCount, profilesQueryRules, requireDigits, usersPageHref
 } from '../../query/profilesQuery.js'
-import { MAX_ACCOUNT_ID, ProfilesQuery } from '../../schemas/profiles.js'
+import { MAX_ACCOUNT_ID, type Profile, ProfilesQuery } from '../../schemas/profiles.js'
 import { type ErrorPage, HOME_LINK, sendErrorPage } from './errorPage.js'
 import { usersView } from './usersView.js'
 
@@ -65,19 +65,18 @@ const pages: FastifyPluginAsyncTypebox<PagesOptions> = async (app, { httpCacheMa
   }, async (request, reply) => renderUsers({ ...request.query, page: request.params.page }, reply))
 
   async function renderUsers (query: ProfilesQuery, reply: FastifyReply) {
-    const canonical = canonicalQueryKey(query)
-    const version = app.profiles.dataVersion()
-    const tag = entityTag('users-page', viewsVersion, version, canonical)
-    if (answeredNotModified(reply.request, reply, tag, cacheControl)) return reply
-    const { dataVersion, total, results } = app.profiles.findPage(query)
-    const pages = pageCount(total, query.pagination)
-    if (pages >= 1 && query.page > pages) {
-      throw createError(404, `Page ${query.page} does not exist: there ${pages === 1 ? 'is 1 page' : `are ${pages.toLocaleString('en-US')} pages`}.`, {
-        links: [{ href: usersPageHref(query, pages), label: 'Go to the last page' }, HOME_LINK]
-      })
-    }
-    reply.etag(dataVersion === version ? tag : entityTag('users-page', viewsVersion, dataVersion, canonical))
-    return reply.viewAsync('users.eta', usersView(query, total, pages, results))
+    // The templates' version is part of the key, so a deploy never revalidates old HTML as current.
+    return answer(reply.request, reply, `users-page:${viewsVersion}:${canonicalQueryKey(query)}`, cacheControl, async () => {
+      const { dataVersion, total, resultsJson } = app.profiles.readPage(query)
+      const pages = pageCount(total, query.pagination)
+      if (pages >= 1 && query.page > pages) {
+        throw createError(404, `Page ${query.page} does not exist: there ${pages === 1 ? 'is 1 page' : `are ${pages.toLocaleString('en-US')} pages`}.`, {
+          links: [{ href: usersPageHref(query, pages), label: 'Go to the last page' }, HOME_LINK]
+        })
+      }
+      const html = await app.view('users.eta', usersView(query, total, pages, JSON.parse(resultsJson) as Profile[]))
+      return { dataVersion, contentType: 'text/html; charset=utf-8', headers: {}, body: Buffer.from(html) }
+    })
   }
 }
 
