@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path'
 import { killRunningServers, startChildServer, type ChildServer } from './bench/childServer.js'
 import { measureLoad, type LoadOptions, type Measurement } from './bench/loadRun.js'
 import { parseBenchOptions, type BenchOptions } from './bench/options.js'
-import { renderReport, seedLine, type BenchReport, type CacheSetting, type WorkerRun } from './bench/report.js'
+import { renderReport, seedLine, type BenchReport, type CacheSetting, type FlatPagesRun, type WorkerRun } from './bench/report.js'
 import { chooseScenarios, type Scenario } from './bench/scenarios.js'
 import { seedSampleDatabase } from './bench/seedRun.js'
 
@@ -97,9 +97,14 @@ async function runBenchmark (options: BenchOptions, argv: string[], dir: string)
   const seed = await seedSampleDatabase(options.users, databasePath)
   progress(seedLine(seed))
 
-  const { scenarios, search, ceilingBodyBytes } = await prepareScenarios(databasePath, bodyFile)
+  const { scenarios, flatPages, search, ceilingBodyBytes } = await prepareScenarios(databasePath, bodyFile)
   const runs: WorkerRun[] = []
   for (const workers of options.workers) runs.push(await measureWorkers(databasePath, bodyFile, workers, scenarios, load))
+  const flat = await measureScenarios(databasePath, 1, 'off', flatPages, load)
+  const flatRun: FlatPagesRun = {
+    results: flatPages.map((scenario) => ({ scenario, measurement: flat.measurements.get(scenario)! })),
+    serverMemory: flat.memory
+  }
 
   const autocannonVersion = (createRequire(import.meta.url)('autocannon/package.json') as { version: string }).version
   const report: BenchReport = {
@@ -112,7 +117,8 @@ async function runBenchmark (options: BenchOptions, argv: string[], dir: string)
     ceilingBodyBytes,
     search,
     scenarios,
-    runs
+    runs,
+    flatPages: flatRun
   }
   const markdown = renderReport(report)
   process.stdout.write(markdown)

@@ -13,10 +13,18 @@ const SCENARIOS = ['API page 1', 'API page 20, pagination 50', 'API order_by=typ
 const bench = (args: string[]) => promisify(execFile)(process.execPath, ['dist/scripts/bench.js', ...args],
   { cwd: PROJECT_ROOT, maxBuffer: 10 * 1024 * 1024 })
 
-/** The table's rows, each as its cells. */
+/** The report's section under `heading` (a `## ` line starting with it). */
+function section (markdown: string, heading: string): string {
+  const start = markdown.indexOf(`\n## ${heading}`)
+  expect(start, heading).toBeGreaterThanOrEqual(0)
+  const end = markdown.indexOf('\n## ', start + 1)
+  return markdown.slice(start, end === -1 ? undefined : end)
+}
+
+/** A section's table rows (header and rule left out), each as its cells. */
 function tableRows (markdown: string): string[][] {
   return markdown.split('\n')
-    .filter((line) => line.startsWith('| ') && !line.startsWith('| scenario') && !line.startsWith('| ---'))
+    .filter((line) => line.startsWith('| ')).slice(2)
     .map((line) => line.slice(2, -2).split(' | '))
 }
 
@@ -27,7 +35,7 @@ describe('npm run bench', () => {
     expect(stdout).toContain('## 1 worker (WEB_CONCURRENCY=1)')
     expect(stdout).toMatch(/Seeded 300 users in [\d.]+ s, peak RSS \d+ MB/)
     expect(stdout).toMatch(/Server peak RSS: cache on: \d+ MB per process.*; cache off: \d+ MB per process/)
-    const rows = tableRows(stdout)
+    const rows = tableRows(section(stdout, '1 worker'))
     expect(rows).toHaveLength(1 + SCENARIOS.length * 2)
     expect(rows[0]![0]).toMatch(/^ceiling: bare Fastify/)
     for (const name of SCENARIOS) {
@@ -40,6 +48,17 @@ describe('npm run bench', () => {
       expect(errors, scenario).toBe('0')
       expect(ratio, scenario).toMatch(/^\d+\.\d\d×$/)
     }
+
+    const flat = tableRows(section(stdout, 'Deep pages'))
+    expect(flat.map(([orderBy]) => orderBy)).toEqual(['id', '-id', 'username', '-username', 'type', '-type'])
+    for (const [, firstRate, , , deepRate, , ratio] of flat) {
+      expect(Number(firstRate!.replaceAll(',', ''))).toBeGreaterThan(0)
+      expect(Number(deepRate!.replaceAll(',', ''))).toBeGreaterThan(0)
+      expect(ratio).toMatch(/^\d+\.\d\d×$/)
+    }
+    const targets = section(stdout, 'Targets').split('\n').filter((line) => line.startsWith('- '))
+    expect(targets).toHaveLength(6)
+    for (const line of targets) expect(line).toMatch(/^- (✅|❌) .+: .+$/)
 
     const temporaryFolder = /into (\S+)\/github_users\.db/.exec(stderr)?.[1]
     expect(temporaryFolder).toBeDefined()

@@ -15,6 +15,12 @@ export interface WorkerRun {
   serverMemory: Record<CacheSetting, TreeMemoryPeak>
 }
 
+/** Page 1 and a deep page of every order, cache off, one worker. */
+export interface FlatPagesRun {
+  results: Array<{ scenario: Scenario, measurement: Measurement }>
+  serverMemory: TreeMemoryPeak
+}
+
 export interface BenchReport {
   command: string
   date: Date
@@ -24,6 +30,17 @@ export interface BenchReport {
   search: { term: string, total: number }
   scenarios: Scenario[]
   runs: WorkerRun[]
+  flatPages: FlatPagesRun
+}
+
+/** The issue's limits: seed time, RSS per process, and throughput and latency ratios. */
+export const TARGETS = {
+  seedSeconds: 60,
+  peakRssMb: 200,
+  deepOverFirstP50: 1.5,
+  searchOverPage1: 0.25,
+  page1CacheOffOverCeiling: 1 / 3,
+  page1CacheOnOverCeiling: 2 / 3
 }
 
 const integer = (value: number) => Math.round(value).toLocaleString('en-US')
@@ -76,6 +93,60 @@ export function workerTable (run: WorkerRun, ceilingBodyBytes: number): string {
   return lines.join('\n')
 }
 
+/** The order_by values of flat-page keys such as "-username:deep". */
+function orderNames (keys: Iterable<string>): string[] {
+  return [...new Set([...keys].map((key) => key.split(':')[0]!))]
+}
+
+export function flatPagesTable ({ results, serverMemory }: FlatPagesRun): string {
+  const byKey = new Map(results.map(({ scenario, measurement }) => [scenario.key, { scenario, measurement }]))
+  const orders = orderNames(byKey.keys())
+  return [
+    '## Deep pages cost what page 1 costs (result cache off, 1 worker)',
+    '',
+    row(['order_by', 'page 1 req/s', 'page 1 p50 ms', 'deep page', 'deep req/s', 'deep p50 ms', 'deep p50 ÷ page 1 p50']),
+    row(['---', '---:', '---:', '---:', '---:', '---:', '---:']),
+    ...orders.map((order) => {
+      const first = byKey.get(`${order}:1`)!.measurement
+      const deep = byKey.get(`${order}:deep`)!
+      return row([order, integer(first.requestsPerSecond), milliseconds(first.p50Ms), deep.scenario.name.split(', ')[1]!,
+        integer(deep.measurement.requestsPerSecond), milliseconds(deep.measurement.p50Ms), `${(deep.measurement.p50Ms / first.p50Ms).toFixed(2)}×`])
+    }),
+    '',
+    `Server peak RSS: ${memoryLine('off', serverMemory)}.`
+  ].join('\n')
+}
+
+interface Check { label: string, value: string, met: boolean }
+
+/** Each target of the issue, with what this run measured. */
+export function targetChecks (report: BenchReport): Check[] {
+  const checks: Check[] = [{
+    label: `seeding ${integer(report.seed.users)} users takes under ${TARGETS.seedSeconds} s`,
+    value: `${report.seed.seconds.toFixed(1)} s`,
+    met: report.seed.seconds < TARGETS.seedSeconds
+  }]
+  const peaks = [...report.runs.flatMap((run) => [run.serverMemory.on, run.serverMemory.off]), report.flatPages.serverMemory]
+  const peakKb = Math.max(...peaks.map((peak) => peak.perProcessKb))
+  checks.push({ label: `server RSS stays under ${TARGETS.peakRssMb} MB per process`, value: `peak ${megabytes(peakKb)}`, met: peakKb / 1024 < TARGETS.peakRssMb })
+
+  const flat = new Map(report.flatPages.results.map(({ scenario, measurement }) => [scenario.key, measurement]))
+  const worstDeep = Math.max(...orderNames(flat.keys()).map((order) => flat.get(`${order}:deep`)!.p50Ms / flat.get(`${order}:1`)!.p50Ms))
+  checks.push({ label: `cache off, every order_by: deep page p50 within ${TARGETS.deepOverFirstP50}× of page 1's`, value: `worst ${worstDeep.toFixed(2)}×`, met: worstDeep <= TARGETS.deepOverFirstP50 })
+
+  for (const run of report.runs) {
+    const workers = run.workers === 1 ? '1 worker' : `${run.workers} workers`
+    const measured = (key: string, cache: CacheSetting) => run.results.find((result) => result.scenario.key === key && result.cache === cache)!.measurement
+    const search = measured('search', 'off').requestsPerSecond / measured('page1', 'off').requestsPerSecond
+    checks.push({ label: `${workers}, cache off: username search ≥ ${TARGETS.searchOverPage1}× page 1's req/s`, value: `${search.toFixed(2)}×`, met: search >= TARGETS.searchOverPage1 })
+    for (const [cache, target] of [['off', TARGETS.page1CacheOffOverCeiling], ['on', TARGETS.page1CacheOnOverCeiling]] as const) {
+      const ratio = measured('page1', cache).requestsPerSecond / run.ceiling.requestsPerSecond
+      checks.push({ label: `${workers}, cache ${cache}: API page 1 ≥ ${target.toFixed(2)}× the ceiling`, value: `${ratio.toFixed(2)}×`, met: ratio >= target })
+    }
+  }
+  return checks
+}
+
 export function renderReport (report: BenchReport): string {
   return [
     '# ghusers benchmark',
@@ -93,6 +164,12 @@ export function renderReport (report: BenchReport): string {
     '- ceiling: a bare Fastify route sending a pre-serialised buffer as large as the API page 1 body, ' +
       'with the same worker count; × ceiling is each scenario\'s req/s divided by its req/s.',
     '',
-    ...report.runs.flatMap((run) => [workerTable(run, report.ceilingBodyBytes), ''])
+    ...report.runs.flatMap((run) => [workerTable(run, report.ceilingBodyBytes), '']),
+    flatPagesTable(report.flatPages),
+    '',
+    '## Targets',
+    '',
+    ...targetChecks(report).map(({ label, value, met }) => `- ${met ? '✅' : '❌'} ${label}: ${value}`),
+    ''
   ].join('\n')
 }

@@ -1,6 +1,9 @@
 // The benchmark's scenarios, their URLs chosen from the data a running server holds.
+import { ORDER_BY_VALUES } from '../../app/schemas/profiles.js'
 
 export interface Scenario {
+  /** What the report's target checks look a scenario up by. */
+  key: string
   name: string
   /** Path and query. */
   path: string
@@ -24,7 +27,7 @@ async function profilesPage (baseUrl: string, path: string): Promise<ProfilesPag
 }
 
 /** Asks the server at `baseUrl` how many pages there are and picks every scenario's URL from that. */
-export async function chooseScenarios (baseUrl: string): Promise<{ scenarios: Scenario[], search: { term: string, total: number } }> {
+export async function chooseScenarios (baseUrl: string): Promise<{ scenarios: Scenario[], flatPages: Scenario[], search: { term: string, total: number } }> {
   const by25 = await profilesPage(baseUrl, '/api/users/profiles?pagination=25')
   const by50 = await profilesPage(baseUrl, '/api/users/profiles?pagination=50')
   const deepPage = Math.max(1, by25.pages - PAGES_BEFORE_LAST)
@@ -39,15 +42,20 @@ export async function chooseScenarios (baseUrl: string): Promise<{ scenarios: Sc
   }
 
   const scenarios: Scenario[] = [
-    { name: 'API page 1', path: '/api/users/profiles' },
-    { name: 'API page 20, pagination 50', path: `/api/users/profiles?page=${Math.min(20, by50.pages)}&pagination=50` },
-    { name: 'API order_by=type, page 3', path: `/api/users/profiles?order_by=type&page=${Math.min(3, by25.pages)}` },
-    { name: 'API order_by=-username, deep page', path: `/api/users/profiles?order_by=-username&page=${deepPage}` },
-    { name: 'API deep page', path: `/api/users/profiles?page=${deepPage}` },
-    { name: `API username search "${search.term}"`, path: `/api/users/profiles?username=${search.term}` },
-    { name: 'API id lookup', path: `/api/users/profiles/${id}` },
-    { name: 'HTML /users/2', path: `/users/${Math.min(2, by25.pages)}` },
-    { name: 'HTML deep page', path: `/users/${deepPage}` }
+    { key: 'page1', name: 'API page 1', path: '/api/users/profiles' },
+    { key: 'page20', name: 'API page 20, pagination 50', path: `/api/users/profiles?page=${Math.min(20, by50.pages)}&pagination=50` },
+    { key: 'type', name: 'API order_by=type, page 3', path: `/api/users/profiles?order_by=type&page=${Math.min(3, by25.pages)}` },
+    { key: 'usernameDeep', name: 'API order_by=-username, deep page', path: `/api/users/profiles?order_by=-username&page=${deepPage}` },
+    { key: 'deep', name: 'API deep page', path: `/api/users/profiles?page=${deepPage}` },
+    { key: 'search', name: `API username search "${search.term}"`, path: `/api/users/profiles?username=${search.term}` },
+    { key: 'id', name: 'API id lookup', path: `/api/users/profiles/${id}` },
+    { key: 'html', name: 'HTML /users/2', path: `/users/${Math.min(2, by25.pages)}` },
+    { key: 'htmlDeep', name: 'HTML deep page', path: `/users/${deepPage}` }
   ]
-  return { scenarios, search }
+  // Page 1 and the deep page of every order, to show that depth costs nothing in any of them.
+  const flatPages = ORDER_BY_VALUES.flatMap((orderBy) => [
+    { key: `${orderBy}:1`, name: `order_by=${orderBy}, page 1`, path: `/api/users/profiles?order_by=${orderBy}` },
+    { key: `${orderBy}:deep`, name: `order_by=${orderBy}, page ${deepPage}`, path: `/api/users/profiles?order_by=${orderBy}&page=${deepPage}` }
+  ])
+  return { scenarios, flatPages, search }
 }
