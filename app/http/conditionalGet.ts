@@ -61,7 +61,7 @@ export async function answer (
     const version = profiles.dataVersion()
     kept = resultCache.get(key, version)
     if (conditional && ifNoneMatchHits(conditional, kept?.etag ?? entityTag(key, version))) {
-      return reply.code(304).header('ETag', kept?.etag ?? entityTag(key, version)).header('Cache-Control', cacheControl).send()
+      return notModified(reply, kept?.etag ?? entityTag(key, version), cacheControl)
     }
   }
   if (!kept) {
@@ -69,5 +69,32 @@ export async function answer (
     kept = { ...built, etag: entityTag(key, built.dataVersion) }
     resultCache.set(key, kept)
   }
+  resultCache.rememberUrl(request.url, key)
+  return send(reply, kept)
+}
+
+/**
+ * A route's onRequest hook for the result cache's fast path: a URL answered before names the
+ * same normalised query again, so its kept answer (or a 304) goes out before the query rules,
+ * the schema and the handler run. Anything else falls through to them.
+ */
+export function answerKnownUrl (cacheControl: string) {
+  return async function answerFromCache (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+    const { profiles, resultCache } = request.server
+    const key = resultCache.keyForUrl(request.url)
+    if (key === undefined) return undefined
+    const kept = resultCache.get(key, profiles.dataVersion(), false)
+    if (!kept) return undefined
+    const conditional = request.headers['if-none-match']
+    if (conditional && ifNoneMatchHits(conditional, kept.etag)) return notModified(reply, kept.etag, cacheControl)
+    return send(reply, kept)
+  }
+}
+
+function notModified (reply: FastifyReply, etag: string, cacheControl: string): FastifyReply {
+  return reply.code(304).header('ETag', etag).header('Cache-Control', cacheControl).send()
+}
+
+function send (reply: FastifyReply, kept: Answer): FastifyReply {
   return reply.code(200).headers(kept.headers).header('ETag', kept.etag).type(kept.contentType).send(kept.body)
 }

@@ -25,8 +25,13 @@ export interface ResultCacheStats {
   bytes: number
 }
 
+/** Longer URLs (a long search term and every parameter) are simply not remembered. */
+const MAX_REMEMBERED_URL_LENGTH = 512
+
 export class ResultCache {
   private readonly answers: LRUCache<string, Answer> | undefined
+  /** Request URLs (path and query, as sent) already answered, each with the key of its answer. */
+  private readonly urls: LRUCache<string, string> | undefined
   private version = ''
   private hits = 0
   private misses = 0
@@ -35,14 +40,18 @@ export class ResultCache {
     this.answers = enabled
       ? new LRUCache({ max: maxEntries, maxSize: maxBytes, sizeCalculation: (answer) => answer.body.length + 200 })
       : undefined
+    this.urls = enabled ? new LRUCache({ max: maxEntries * 2 }) : undefined
   }
 
   get enabled (): boolean {
     return this.answers !== undefined
   }
 
-  /** The answer kept for `key`, if it was read at `dataVersion` (the current one). */
-  get (key: string, dataVersion: string): Answer | undefined {
+  /**
+   * The answer kept for `key`, if it was read at `dataVersion` (the current one). A lookup that
+   * will be tried again when it misses (the fast path's) does not count its miss.
+   */
+  get (key: string, dataVersion: string, countMiss = true): Answer | undefined {
     if (!this.answers) return undefined
     if (dataVersion !== this.version) {
       this.answers.clear()
@@ -50,13 +59,23 @@ export class ResultCache {
     }
     const answer = this.answers.get(key)
     if (answer) this.hits++
-    else this.misses++
+    else if (countMiss) this.misses++
     return answer
   }
 
   /** Keeps `answer` unless it was read at another version than the current one (a seed committed meanwhile). */
   set (key: string, answer: Answer): void {
     if (this.answers && answer.dataVersion === this.version) this.answers.set(key, answer)
+  }
+
+  /** The key of the answer `url` was last given; valid as long as that answer is. */
+  keyForUrl (url: string): string | undefined {
+    return this.urls?.get(url)
+  }
+
+  /** Remembers that `url`, having passed the route's checks, names the answer kept under `key`. */
+  rememberUrl (url: string, key: string): void {
+    if (this.urls && url.length <= MAX_REMEMBERED_URL_LENGTH) this.urls.set(url, key)
   }
 
   get stats (): ResultCacheStats {

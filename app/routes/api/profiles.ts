@@ -1,7 +1,7 @@
 // GET /api/users/profiles and /api/users/profiles/:id.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import createError from 'http-errors'
-import { answer, type BuiltAnswer } from '../../http/conditionalGet.js'
+import { answer, answerKnownUrl, type BuiltAnswer } from '../../http/conditionalGet.js'
 import {
   apiListHref, canonicalQueryKey, linkHeader, pageCount, pageLinks, profilesQueryRules, requireDigits
 } from '../../query/profilesQuery.js'
@@ -42,6 +42,7 @@ const profilesRoutes: FastifyPluginAsyncTypebox<ProfilesRoutesOptions> = async (
       querystring: ProfilesQuery,
       response: { 200: ProfilesPage, 304: NotModified, ...API_ERRORS }
     },
+    onRequest: answerKnownUrl(cacheControl),
     preValidation: profilesQueryRules({ unknown: 'reject', emptyMeansAbsent: false })
   }, async (request, reply) => {
     const query = request.query
@@ -57,6 +58,7 @@ const profilesRoutes: FastifyPluginAsyncTypebox<ProfilesRoutesOptions> = async (
       params: ProfileParams,
       response: { 200: ProfileResponse, 304: NotModified, ...API_ERRORS }
     },
+    onRequest: answerKnownUrl(cacheControl),
     preValidation: async (request) => requireDigits(request.params as Record<string, unknown>, ID_PARAM, 'Path parameter')
   }, async (request, reply) => {
     const { id } = request.params

@@ -6,7 +6,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import createError from 'http-errors'
 import { Type } from 'typebox'
-import { answer, useHttpCaching } from '../../http/conditionalGet.js'
+import { answer, answerKnownUrl, useHttpCaching } from '../../http/conditionalGet.js'
 import { publicError } from '../../http/errors.js'
 import { VIEWS_DIR } from '../../paths.js'
 import {
@@ -52,12 +52,14 @@ const pages: FastifyPluginAsyncTypebox<PagesOptions> = async (app, { httpCacheMa
   }))
 
   const schema = { querystring: ProfilesQuery, hide: true }
+  const onRequest = answerKnownUrl(cacheControl)
   const preValidation = profilesQueryRules({ unknown: 'ignore', emptyMeansAbsent: true })
 
-  app.get('/', { schema, preValidation }, async (request, reply) => renderUsers(request.query, reply))
-  app.get('/users', { schema, preValidation }, async (request, reply) => renderUsers(request.query, reply))
+  app.get('/', { schema, onRequest, preValidation }, async (request, reply) => renderUsers(request.query, reply))
+  app.get('/users', { schema, onRequest, preValidation }, async (request, reply) => renderUsers(request.query, reply))
   app.get('/users/:page', {
     schema: { ...schema, params: PageParams },
+    onRequest,
     preValidation: async (request) => {
       requireDigits(request.params as Record<string, unknown>, PAGE_PARAM, 'Path parameter')
       await preValidation(request)
