@@ -71,7 +71,7 @@ function rowsSql ({ access, filters, orderBy }: Plan): string {
         `(SELECT id FROM ${positionsTable(orderBy)} WHERE rank = @offset + 1) ORDER BY ${orderSql(orderBy, 'u')} LIMIT @limit`
     }
     return `SELECT ${COLUMNS} FROM ${positionsTable(orderBy)} p JOIN users u ON u.id = p.id ` +
-      `WHERE p.rank > @offset ORDER BY p.rank LIMIT @limit`
+      'WHERE p.rank > @offset ORDER BY p.rank LIMIT @limit'
   }
   if (access === 'trigrams') {
     // The trigram index yields rowids in ascending order: id order needs no sort.

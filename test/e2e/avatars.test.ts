@@ -118,7 +118,7 @@ describe.each(VIEWPORTS)('at $name size ($width×$height)', (viewport) => {
     for (const avatars of ['abort', (route: Route) => route.fulfill({ contentType: 'image/svg+xml', body: placeholder })] as const) {
       await e2e.withPage({ viewport, avatars }, async ({ page, open }) => {
         await open(PATH)
-        await settle(page, avatars === 'abort' ? false : true)
+        await settle(page, avatars !== 'abort')
         pictures.push(await page.locator('.users-table img.avatar').first().screenshot({ animations: 'disabled' }))
       })
     }

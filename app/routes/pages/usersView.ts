@@ -111,4 +111,3 @@ export function usersView (query: ProfilesQuery, total: number, pages: number, r
     filtered
   }
 }
-

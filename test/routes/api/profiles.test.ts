@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { ORDER_BY_VALUES, type Profile } from '../../../app/schemas/profiles.js'
 import { sampleAccountAt } from '../../../app/seed/sampleAccounts.js'
 import { expectedPage, type Filters } from '../../helpers/contractModel.js'
-import { build, contractOnlyDatabase, HOSTILE_PROFILES, sampleDatabase } from '../../helpers/fixtures.js'
+import { build, contractOnlyDatabase, sampleDatabase } from '../../helpers/fixtures.js'
 
 const TOTAL = 300
 const SAMPLE: Profile[] = Array.from({ length: TOTAL }, (_, i) => sampleAccountAt(i))
@@ -12,7 +12,11 @@ const app = await build(await sampleDatabase(TOTAL))
 const hostile = await build(contractOnlyDatabase())
 
 interface Envelope {
-  page: number, pagination: number, total: number, pages: number, order_by: string
+  page: number,
+  pagination: number,
+  total: number,
+  pages: number,
+  order_by: string
   results: Profile[]
   links: Record<'first' | 'prev' | 'next' | 'last', string | null>
 }
