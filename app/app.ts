@@ -11,9 +11,10 @@ import { schemaErrorMessage } from './http/errors.js'
 import { SERVER_LIMITS } from './http/serverLimits.js'
 import { BOOTSTRAP_DIST_DIR, PUBLIC_DIR, VIEWS_DIR } from './paths.js'
 import profiles from './plugins/app/profiles.js'
+import { CROSS_ORIGIN_READ_HEADERS } from './plugins/external/cors.js'
 import metrics from './plugins/external/metrics.js'
 import { registerDocs, registerOpenApi } from './plugins/external/openapi.js'
-import securityHeaders from './plugins/external/securityHeaders.js'
+import securityHeaders, { SECURITY_HEADERS } from './plugins/external/securityHeaders.js'
 import api from './routes/api/index.js'
 import operations from './routes/operations.js'
 import { errorPageHtml, HOME_LINK } from './routes/pages/errorPage.js'
@@ -97,8 +98,11 @@ async function answerUnroutableUrl (app: FastifyInstance, error: FastifyError, r
   const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
     ? 'A path segment of this URL is too long'
     : 'This URL is not valid: it has a malformed percent-encoding'
-  reply.code(400).header('Cache-Control', 'no-store')
-  if (request.url.startsWith('/api/')) return reply.send({ statusCode: 400, error: 'Bad Request', message })
+  // No hook runs for these: set what the hooks set on every other answer.
+  reply.code(400).headers(SECURITY_HEADERS).header(REQUEST_ID_HEADER, request.id).header('Cache-Control', 'no-store')
+  if (request.url.startsWith('/api/')) {
+    return reply.headers(CROSS_ORIGIN_READ_HEADERS).send({ statusCode: 400, error: 'Bad Request', message })
+  }
   // The router's own reply comes before any plugin decorated it, so render with the instance.
   const html = await errorPageHtml(app, { statusCode: 400, title: 'Bad Request', message, links: [HOME_LINK] })
   return reply.type('text/html; charset=utf-8').send(html)

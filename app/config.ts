@@ -1,4 +1,5 @@
 // The service's configuration: one object, validated once, from the environment.
+import { isIP } from 'node:net'
 import envSchema from 'env-schema'
 import { Type, type Static } from 'typebox'
 import { databasePathFrom } from './paths.js'
@@ -7,7 +8,11 @@ const OnOff = (fallback: 'on' | 'off') => Type.Enum(['on', 'off'], { default: fa
 
 const Environment = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
-  HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
+  HOST: Type.String({
+    pattern: '^([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*|[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*)$',
+    description: 'a host name or an IP address',
+    default: '0.0.0.0'
+  }),
   DATABASE_PATH: Type.Optional(Type.String({ minLength: 1 })),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   RESULT_CACHE: OnOff('on'),
@@ -18,14 +23,11 @@ const Environment = Type.Object({
   RATE_LIMIT: OnOff('on'),
   RATE_LIMIT_MAX: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 600 }),
   RATE_LIMIT_WINDOW: Type.Integer({ minimum: 1, maximum: 86_400, default: 60 }),
-  TRUST_PROXY: Type.String({
-    pattern: '^(false|true|\\d{1,2}|[0-9A-Fa-f:./]+(\\s*,\\s*[0-9A-Fa-f:./]+)*)$',
-    description: 'false, true, a number of proxy hops, or a comma-separated list of addresses and CIDR ranges',
-    default: 'false'
-  }),
+  // Checked by trustProxyFrom: no pattern tells an address from "3e3" or "dead".
+  TRUST_PROXY: Type.String({ default: 'false' }),
   SHUTDOWN_TIMEOUT: Type.Integer({ minimum: 1, maximum: 600, default: 10 })
 })
-type Environment = Static<typeof Environment>
+type EnvironmentValues = Static<typeof Environment>
 
 export interface RateLimitConfig {
   enabled: boolean
@@ -38,7 +40,7 @@ export interface AppConfig {
   port: number
   host: string
   databasePath: string
-  logLevel: Environment['LOG_LEVEL']
+  logLevel: EnvironmentValues['LOG_LEVEL']
   /** The server-side cache of finished answers, bounded by count and by bytes. */
   resultCache: { enabled: boolean, maxEntries: number, maxBytes: number }
   /** Seconds browsers and proxies may reuse a response before revalidating it. */
@@ -52,47 +54,76 @@ export interface AppConfig {
   shutdownTimeoutSeconds: number
 }
 
-function trustProxyFrom (value: string): AppConfig['trustProxy'] {
+const TRUST_PROXY_RULE = 'false, true, a number of proxy hops (0..99), or a comma-separated list of IP addresses, ' +
+  'CIDR ranges and the names loopback, linklocal, uniquelocal'
+const PROXY_ADDRESS_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal'])
+
+/** An address, a range (address/prefix, or IPv4 address/netmask) or a name, as Fastify's proxy-addr takes them. */
+function isProxyAddress (entry: string): boolean {
+  if (PROXY_ADDRESS_NAMES.has(entry)) return true
+  const [address = '', range, ...rest] = entry.split('/')
+  const family = isIP(address)
+  if (family === 0 || rest.length > 0) return false
+  if (range === undefined) return true
+  if (/^\d{1,3}$/.test(range)) return Number(range) <= (family === 4 ? 32 : 128)
+  return family === 4 && isIP(range) === 4
+}
+
+/** Fastify's trustProxy from TRUST_PROXY; undefined when the value is none of the forms it takes. */
+function trustProxyFrom (value: string): AppConfig['trustProxy'] | undefined {
   if (value === 'true') return true
   if (value === 'false') return false
-  if (/^\d+$/.test(value)) return Number(value)
-  return value.split(',').map((address) => address.trim()).join(',')
+  if (/^\d{1,2}$/.test(value)) return Number(value)
+  const entries = value.split(',').map((entry) => entry.trim())
+  return entries.every(isProxyAddress) ? entries.join(',') : undefined
 }
 
 interface EnvironmentError { instancePath: string, keyword: string, message?: string, params: { allowedValues?: unknown[] } }
 
-/** 'PORT must be integer (got "eighty")': each bad variable by name, with the value it had. */
-function describeErrors (errors: EnvironmentError[], env: Record<string, string | undefined>): string {
-  return errors.map(({ instancePath, keyword, message, params }) => {
-    const name = instancePath.replace(/^\//, '')
-    const property = Environment.properties[name as keyof Environment] as { description?: string } | undefined
-    const rule = keyword === 'enum' && params.allowedValues
-      ? `must be one of ${params.allowedValues.join(', ')}`
-      : keyword === 'pattern' && property?.description ? `must be ${property.description}` : message ?? 'is invalid'
-    return `${name} ${rule} (got ${JSON.stringify(env[name])})`
-  }).join('; ')
+/** 'PORT must be <= 65535 (got "99999")': the bad variable by name, with the value it had. */
+function describeError ({ keyword, message, params }: EnvironmentError, name: string, value: string | undefined): string {
+  const property = Environment.properties[name as keyof EnvironmentValues] as { description?: string } | undefined
+  const rule = keyword === 'enum' && params.allowedValues
+    ? `must be one of ${params.allowedValues.join(', ')}`
+    : keyword === 'pattern' && property?.description ? `must be ${property.description}` : message ?? 'is invalid'
+  return `${name} ${rule} (got ${JSON.stringify(value)})`
 }
 
-// Ajv's coercion would take "3e3", " 80" and "0x10" for 3000, 80 and 16: whole numbers are digits only.
-function requireDigits (env: Record<string, string | undefined>): void {
+/** Each bad variable of `env`, by name, with what is wrong with it. */
+function findProblems (env: Record<string, string | undefined>): { values?: EnvironmentValues, problems: Map<string, string> } {
+  const problems = new Map<string, string>()
+  // Ajv's coercion would take "3e3", " 80" and "0x10" for 3000, 80 and 16: whole numbers are digits only.
   for (const [name, property] of Object.entries(Environment.properties)) {
     const value = env[name]
     if ((property as { type?: string }).type === 'integer' && value !== undefined && !/^\d+$/.test(value)) {
-      throw new Error(`${name} must be a whole number (got ${JSON.stringify(value)})`)
+      problems.set(name, `${name} must be a whole number (got ${JSON.stringify(value)})`)
     }
+  }
+  if (env.TRUST_PROXY !== undefined && trustProxyFrom(env.TRUST_PROXY) === undefined) {
+    problems.set('TRUST_PROXY', `TRUST_PROXY must be ${TRUST_PROXY_RULE} (got ${JSON.stringify(env.TRUST_PROXY)})`)
+  }
+  try {
+    // env: false, or env-schema would fill in from process.env whatever `env` leaves out.
+    const values = envSchema<EnvironmentValues>({ schema: Environment, data: { ...env }, env: false, dotenv: false })
+    return { values, problems }
+  } catch (error) {
+    const errors = (error as { errors?: EnvironmentError[] }).errors
+    if (!errors) throw error
+    for (const schemaError of errors) {
+      const name = schemaError.instancePath.replace(/^\//, '')
+      if (!problems.has(name)) problems.set(name, describeError(schemaError, name, env[name]))
+    }
+    return { problems }
   }
 }
 
-/** Reads and validates the environment; throws an Error naming the bad variable. */
+/**
+ * Reads and validates `env` (only it: a test's object is not mixed with process.env); throws an
+ * Error that names every bad variable.
+ */
 export function createConfig (env: Record<string, string | undefined> = process.env): AppConfig {
-  requireDigits(env)
-  let values: Environment
-  try {
-    values = envSchema<Environment>({ schema: Environment, data: env, dotenv: false })
-  } catch (error) {
-    const errors = (error as { errors?: EnvironmentError[] }).errors
-    throw errors ? new Error(describeErrors(errors, env)) : error
-  }
+  const { values, problems } = findProblems(env)
+  if (!values || problems.size > 0) throw new Error([...problems.values()].join('; '))
   return {
     port: values.PORT,
     host: values.HOST,
@@ -106,7 +137,7 @@ export function createConfig (env: Record<string, string | undefined> = process.
     httpCacheMaxAge: values.CACHE_MAX_AGE,
     workers: values.WEB_CONCURRENCY,
     rateLimit: { enabled: values.RATE_LIMIT === 'on', max: values.RATE_LIMIT_MAX, windowSeconds: values.RATE_LIMIT_WINDOW },
-    trustProxy: trustProxyFrom(values.TRUST_PROXY),
+    trustProxy: trustProxyFrom(values.TRUST_PROXY)!,
     shutdownTimeoutSeconds: values.SHUTDOWN_TIMEOUT
   }
 }

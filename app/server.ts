@@ -53,6 +53,10 @@ async function serve (config: AppConfig, created: boolean): Promise<void> {
   closeWithGrace({ delay: config.shutdownTimeoutSeconds * 1000 }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error')
     else app.log.info({ signal }, 'shutting down')
+    // Closing the server closes the keep-alive connections idle at that moment; one still answering
+    // a request would stay open for keepAliveTimeout (72 s) after its answer, past the shutdown
+    // timeout. Node reads this when each answer ends: close those connections as soon as answered.
+    app.server.keepAliveTimeout = 1
     await app.close()
   })
   await app.listen({ port: config.port, host: config.host })

@@ -2,7 +2,7 @@
 // which gathers every worker's registry (prom-client's AggregatorRegistry) and answers.
 import cluster, { type Worker } from 'node:cluster'
 import { randomUUID } from 'node:crypto'
-import { AggregatorRegistry, type Registry } from 'prom-client'
+import { AggregatorRegistry, type PrometheusContentType, type Registry } from 'prom-client'
 
 const REQUEST = 'ghusers:metrics-request'
 const RESPONSE = 'ghusers:metrics-response'
@@ -11,10 +11,12 @@ const TIMEOUT_MS = 5_000
 interface MetricsRequest { type: typeof REQUEST, id: string }
 interface MetricsResponse { type: typeof RESPONSE, id: string, text?: string, error?: string }
 
+/** Constructing one installs prom-client's listener for the primary's requests (once per process). */
+let workerListener: AggregatorRegistry<PrometheusContentType> | undefined
+
 /** In a worker: lets the primary's aggregator read `registry`. */
 export function shareWithPrimary (registry: Registry): void {
-  // Constructing one installs prom-client's listener for the primary's requests.
-  void new AggregatorRegistry()
+  workerListener ??= new AggregatorRegistry()
   AggregatorRegistry.setRegistries([registry])
 }
 

@@ -19,7 +19,7 @@ const operations: FastifyPluginAsyncTypebox<OperationsOptions> = async (app, { d
   app.get('/health', {
     schema: {
       tags: ['operations'],
-      summary: "Readiness: the database file can be read, with its user count and data version",
+      summary: 'Readiness: the database file can be read, with its user count and data version',
       response: { 200: Healthy, 503: Unhealthy }
     }
   }, async (request, reply) => {

@@ -4,18 +4,18 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import type { FastifyInstance } from 'fastify'
-import { afterAll } from 'vitest'
 import { buildApp, type BuildAppConfig } from '../../app/app.js'
 import { createConfig } from '../../app/config.js'
 import type { Profile, ProfilesQuery } from '../../app/schemas/profiles.js'
 import { sampleAccounts } from '../../app/seed/sampleAccounts.js'
 import { seedDatabase } from '../../app/seed/seedDatabase.js'
 import type { ProfilesRepository } from '../../app/store/profilesRepository.js'
+import { cleanUpLater } from './cleanup.js'
 
-/** A fresh temporary folder, removed when the test file ends. */
+/** A fresh temporary folder, removed when the test (or, outside a test, the test file) ends. */
 export function temporaryDirectory (): string {
   const dir = mkdtempSync(join(tmpdir(), 'ghusers-test-'))
-  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+  cleanUpLater(() => rmSync(dir, { recursive: true, force: true }))
   return dir
 }
 
@@ -79,10 +79,10 @@ export function appConfig (databasePath: string, overrides: Partial<BuildAppConf
   }
 }
 
-/** The app on a database file, as the server builds it; closed when the test file ends. */
+/** The app on a database file, as the server builds it; closed when the test (or the test file) ends. */
 export async function build (databasePath: string, overrides: Partial<BuildAppConfig> = {}): Promise<FastifyInstance> {
   const app = await buildApp(appConfig(databasePath, overrides))
-  afterAll(() => app.close())
+  cleanUpLater(() => app.close())
   return app
 }
 

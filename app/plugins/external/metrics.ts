@@ -36,6 +36,14 @@ function databaseBytes (path: string): number {
   return bytes
 }
 
+function countOrNaN (count: () => number): number {
+  try {
+    return count()
+  } catch {
+    return Number.NaN
+  }
+}
+
 async function metricsPlugin (app: FastifyInstance, { databasePath }: MetricsPluginOptions): Promise<void> {
   const registry = new Registry()
   const registers = [registry]
@@ -56,44 +64,48 @@ async function metricsPlugin (app: FastifyInstance, { databasePath }: MetricsPlu
 
   const { profiles, resultCache } = app
   // Read when scraped, so counting costs the request path nothing.
-  new Counter({
-    name: 'ghusers_result_cache_hits_total',
-    help: 'Queries answered from the server-side result cache',
-    registers,
-    collect () { this.reset(); this.inc(resultCache.stats.hits) }
-  })
-  new Counter({
-    name: 'ghusers_result_cache_misses_total',
-    help: 'Queries the result cache did not hold, answered from the database',
-    registers,
-    collect () { this.reset(); this.inc(resultCache.stats.misses) }
-  })
-  new Gauge({
-    name: 'ghusers_result_cache_entries',
-    help: 'Results held in the server-side result cache',
-    registers,
-    collect () { this.set(resultCache.stats.entries) }
-  })
-  new Gauge({
-    name: 'ghusers_result_cache_bytes',
-    help: 'Bytes of the answers held in the server-side result cache',
-    registers,
-    collect () { this.set(resultCache.stats.bytes) }
-  })
-  new Gauge({
-    name: 'ghusers_database_size_bytes',
-    help: 'Size on disk of the SQLite file and its write-ahead log',
-    registers,
-    aggregator: 'max',
-    collect () { this.set(databaseBytes(databasePath)) }
-  })
-  new Gauge({
-    name: 'ghusers_users',
-    help: 'Accounts in the database',
-    registers,
-    aggregator: 'max',
-    collect () { this.set(profiles.countAll()) }
-  })
+  const ownMetrics = [
+    new Counter({
+      name: 'ghusers_result_cache_hits_total',
+      help: 'Queries answered from the server-side result cache',
+      registers: [],
+      collect () { this.reset(); this.inc(resultCache.stats.hits) }
+    }),
+    new Counter({
+      name: 'ghusers_result_cache_misses_total',
+      help: 'Queries the result cache did not hold, answered from the database',
+      registers: [],
+      collect () { this.reset(); this.inc(resultCache.stats.misses) }
+    }),
+    new Gauge({
+      name: 'ghusers_result_cache_entries',
+      help: 'Results held in the server-side result cache',
+      registers: [],
+      collect () { this.set(resultCache.stats.entries) }
+    }),
+    new Gauge({
+      name: 'ghusers_result_cache_bytes',
+      help: 'Bytes of the answers held in the server-side result cache',
+      registers: [],
+      collect () { this.set(resultCache.stats.bytes) }
+    }),
+    new Gauge({
+      name: 'ghusers_database_size_bytes',
+      help: 'Size on disk of the SQLite file and its write-ahead log',
+      registers: [],
+      aggregator: 'max',
+      collect () { this.set(databaseBytes(databasePath)) }
+    }),
+    new Gauge({
+      name: 'ghusers_users',
+      help: 'Accounts in the database (NaN while the file cannot be read)',
+      registers: [],
+      aggregator: 'max',
+      // A damaged file must not take the whole scrape down with it: that is when it is wanted most.
+      collect () { this.set(countOrNaN(() => profiles.countAll())) }
+    })
+  ]
+  for (const metric of ownMetrics) registry.registerMetric(metric)
 
   if (cluster.isWorker) shareWithPrimary(registry)
   app.decorate('metricsRegistry', registry)

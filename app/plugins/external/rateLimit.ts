@@ -11,13 +11,20 @@ import type { RateLimitConfig } from '../../config.js'
 export async function limitRequestRate (scope: FastifyInstance, { enabled, max, windowSeconds }: RateLimitConfig): Promise<void> {
   if (!enabled) return
   await scope.register(fastifyRateLimit, {
+    // Not the plugin's per-route hooks: those run after a route's own onRequest hooks, and the
+    // result cache answers from there, so cached answers would go uncounted and unlabelled.
+    global: false,
     max,
     timeWindow: windowSeconds * 1000,
     cache: 10_000,
+    // A CORS preflight is the browser's, not a request of the client's; a 429 to it would read as a network error.
+    allowList: (request) => request.method === 'OPTIONS',
     errorResponseBuilder: (_request, context) => ({
       statusCode: 429,
       error: 'Too Many Requests',
       message: `Rate limit exceeded: ${context.max} requests per ${windowSeconds} s; retry in ${context.after}`
     })
   })
+  // One hook for the whole scope, ahead of every route's hooks (and of its not-found answer).
+  scope.addHook('onRequest', scope.rateLimit())
 }

@@ -46,10 +46,12 @@ export function helmetHeaders (options: HelmetOptions): Record<string, string> {
   return headers
 }
 
+/** Every response's security headers; also set by the answers that come before any hook (unroutable URLs). */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze(helmetHeaders(HELMET_OPTIONS))
+
 async function securityHeaders (app: FastifyInstance): Promise<void> {
-  const headers = helmetHeaders(HELMET_OPTIONS)
   app.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(headers)
+    reply.headers(SECURITY_HEADERS)
     done()
   })
 }
