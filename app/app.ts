@@ -7,7 +7,7 @@ import fastifyView from '@fastify/view'
 import { Eta } from 'eta'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import type { AppConfig } from './config.js'
-import { schemaErrorMessage } from './http/errors.js'
+import { publicError, schemaErrorMessage } from './http/errors.js'
 import { SERVER_LIMITS } from './http/serverLimits.js'
 import { BOOTSTRAP_DIST_DIR, PUBLIC_DIR, VIEWS_DIR } from './paths.js'
 import profiles from './plugins/app/profiles.js'
@@ -65,6 +65,12 @@ export async function buildApp (config: BuildAppConfig, options: BuildAppOptions
     app.log.info({ ...prepared, file: config.databasePath }, 'brought the database up to date')
   }
 
+  // The API and the pages have their own; this one answers for the operational routes and /docs.
+  app.setErrorHandler((error, request, reply) => {
+    const body = publicError(error)
+    if (body.statusCode >= 500) request.log.error({ err: error }, 'request failed')
+    return reply.code(body.statusCode).header('Cache-Control', 'no-store').send(body)
+  })
   app.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id)
     done()

@@ -12,6 +12,7 @@ import { seedDatabase } from './seed/seedDatabase.js'
 import { prepareDatabaseFile } from './store/database.js'
 
 const FIRST_RUN_USERS = 150
+const WORKER_EXIT_MARGIN_MS = 3_000
 
 let config: AppConfig
 try {
@@ -50,14 +51,19 @@ async function serve (config: AppConfig, created: boolean): Promise<void> {
   if (created) logCreatedDatabase(app.log.info.bind(app.log), config)
   // Stop accepting, let requests in flight finish (app.close() waits for them, up to the delay),
   // then close the database (the profiles plugin's onClose) and exit 0.
-  closeWithGrace({ delay: config.shutdownTimeoutSeconds * 1000 }, async ({ signal, err }) => {
+  const delayMs = config.shutdownTimeoutSeconds * 1000
+  closeWithGrace({ delay: delayMs }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error')
     else app.log.info({ signal }, 'shutting down')
     // Closing the server closes the keep-alive connections idle at that moment; one still answering
     // a request would stay open for keepAliveTimeout (72 s) after its answer, past the shutdown
     // timeout. Node reads this when each answer ends: close those connections as soon as answered.
     app.server.keepAliveTimeout = 1
+    // A connection that never finishes a request (a client that connected and went quiet) would
+    // hold the close past the delay, and the process would exit 1: drop whatever is left just before.
+    const deadline = setTimeout(() => app.server.closeAllConnections(), Math.max(0, delayMs - 500))
     await app.close()
+    clearTimeout(deadline)
   })
   await app.listen({ port: config.port, host: config.host })
 }
@@ -74,7 +80,8 @@ function superviseWorkers (count: number, created: boolean): void {
     log(`worker ${worker.process.pid} exited (${signal ?? code}); starting another`)
     cluster.fork()
   })
-  closeWithGrace({ delay: config.shutdownTimeoutSeconds * 1000 }, async ({ signal }) => {
+  // The workers have the shutdown timeout each; the primary waits a little longer for them.
+  closeWithGrace({ delay: config.shutdownTimeoutSeconds * 1000 + WORKER_EXIT_MARGIN_MS }, async ({ signal }) => {
     stopping = true
     log(`shutting down ${count} workers (${signal ?? 'error'})`)
     const workers = Object.values(cluster.workers ?? {}).filter((worker) => worker !== undefined)

@@ -24,6 +24,12 @@ export function requireDigits (values: Record<string, unknown>, integers: Set<st
   }
 }
 
+/** A preValidation hook for a route that takes no query parameters (one profile by id). */
+export async function rejectQueryParameters (request: FastifyRequest): Promise<void> {
+  const [name] = Object.keys(request.query as Record<string, unknown>)
+  if (name !== undefined) throw createError(400, `Unknown query parameter '${name}'; this route takes none`)
+}
+
 export interface QueryRules {
   /** The API rejects parameters it does not know; pages drop them (a shared link with utm_source still works). */
   unknown: 'reject' | 'ignore'

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import createError from 'http-errors'
 import { answer, answerKnownUrl, type BuiltAnswer } from '../../http/conditionalGet.js'
 import {
-  apiListHref, canonicalQueryKey, linkHeader, pageCount, pageLinks, profilesQueryRules, requireDigits
+  apiListHref, canonicalQueryKey, linkHeader, pageCount, pageLinks, profilesQueryRules, rejectQueryParameters, requireDigits
 } from '../../query/profilesQuery.js'
 import { API_ERRORS, NotModified, ProfileParams, ProfileResponse, ProfilesPage, ProfilesQuery } from '../../schemas/profiles.js'
 import type { PageRead } from '../../store/profilesRepository.js'
@@ -59,7 +59,10 @@ const profilesRoutes: FastifyPluginAsyncTypebox<ProfilesRoutesOptions> = async (
       response: { 200: ProfileResponse, 304: NotModified, ...API_ERRORS }
     },
     onRequest: answerKnownUrl(cacheControl),
-    preValidation: async (request) => requireDigits(request.params as Record<string, unknown>, ID_PARAM, 'Path parameter')
+    preValidation: async (request) => {
+      await rejectQueryParameters(request)
+      requireDigits(request.params as Record<string, unknown>, ID_PARAM, 'Path parameter')
+    }
   }, async (request, reply) => {
     const { id } = request.params
     return answer(request, reply, `api-profile:${id}`, cacheControl, () => {

@@ -53,8 +53,8 @@ describe('GET /metrics', () => {
     const after = await scrape()
     const moved = (route: string, status: number) => requestsOf(after, route, status) - requestsOf(before, route, status)
 
-    expect(moved('/api/users/profiles/:id', 200)).toBe(2)
-    expect(moved('/api/users/profiles/:id', 400)).toBe(1)
+    expect(moved('/api/users/profiles/:id', 200)).toBe(1)
+    expect(moved('/api/users/profiles/:id', 400)).toBe(2)
     expect(moved('/api/users/profiles/:id', 404)).toBe(1)
     expect(moved('/api/users/profiles', 200)).toBe(1)
     expect(moved('/api/users/profiles', 400)).toBe(1)

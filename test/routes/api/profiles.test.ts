@@ -154,6 +154,14 @@ describe('GET /api/users/profiles/:id', () => {
     expect(missing.json()).toMatchObject({ statusCode: 404, error: 'Not Found' })
   })
 
+  it('takes no query parameters: each is a 400 naming it, as on the list', async () => {
+    for (const query of ['x=1', 'page=2', 'id=5&id=6']) {
+      const response = await get(`/api/users/profiles/${SAMPLE[7]!.id}?${query}`)
+      expect(response.statusCode, query).toBe(400)
+      expect(response.json().message, query).toContain(`'${query.split('=')[0]}'`)
+    }
+  })
+
   it.each(['abc', '0', '-5', '1.5', '1e3', '9007199254740992', '%ff'])('answers /%s with a JSON 400', async (id) => {
     const response = await get(`/api/users/profiles/${id}`)
     expect(response.statusCode).toBe(400)
