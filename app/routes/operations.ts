@@ -29,7 +29,7 @@ const operations: FastifyPluginAsyncTypebox<OperationsOptions> = async (app, { d
     return reply.code(503).send({ status: 'unavailable' as const, database })
   })
 
-  app.get('/metrics', { schema: { hide: true }, logLevel: 'warn' }, async (_request, reply) => {
+  app.get('/metrics', { schema: { hide: true }, logLevel: 'warn', config: { disableMetrics: true } }, async (_request, reply) => {
     const text = cluster.isWorker ? await clusterMetricsFromPrimary() : await app.metricsRegistry.metrics()
     return reply.type(app.metricsRegistry.contentType).send(text)
   })

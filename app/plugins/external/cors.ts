@@ -16,7 +16,8 @@ export async function allowCrossOriginReads (scope: FastifyInstance): Promise<vo
   await scope.register(fastifyCors, {
     origin: '*',
     methods: ['GET', 'HEAD'],
-    exposedHeaders: EXPOSED_HEADERS,
+    // One string, not the list: the plugin would join the list again on every request.
+    exposedHeaders: EXPOSED_HEADERS.join(', '),
     maxAge: 86_400
   })
 }
