@@ -162,7 +162,8 @@ export function renderReport (report: BenchReport): string {
     '',
     ...report.scenarios.map(({ name, path }) => `- ${name}: \`${path}\``),
     '- ceiling: a bare Fastify route sending a pre-serialised buffer as large as the API page 1 body, ' +
-      'with the same worker count; × ceiling is each scenario\'s req/s divided by its req/s.',
+      'with the same worker count, measured before and after the scenarios (the mean is shown); ' +
+      '× ceiling is each scenario\'s req/s divided by its req/s.',
     '',
     ...report.runs.flatMap((run) => [workerTable(run, report.ceilingBodyBytes), '']),
     flatPagesTable(report.flatPages),
