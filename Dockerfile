@@ -34,5 +34,6 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health').then((res) => process.exit(res.status === 200 ? 0 : 1), () => process.exit(1))"]
 STOPSIGNAL SIGTERM
-# node as PID 1 without npm in between, so SIGTERM reaches the server and it exits 0.
-CMD ["node", "dist/app/server.js"]
+# node as PID 1 without npm in between, so SIGTERM reaches the server and it exits 0; the same
+# command as `npm start` (the heap limit keeps the process small: README, "Memory").
+CMD ["node", "--max-old-space-size=96", "dist/app/server.js"]

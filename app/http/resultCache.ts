@@ -9,7 +9,8 @@ export interface Answer {
   etag: string
   contentType: string
   headers: Record<string, string>
-  body: Buffer
+  /** Text as built; kept answers hold bytes, so sending one again encodes nothing. */
+  body: string | Buffer
 }
 
 export interface ResultCacheOptions {
@@ -65,7 +66,8 @@ export class ResultCache {
 
   /** Keeps `answer` unless it was read at another version than the current one (a seed committed meanwhile). */
   set (key: string, answer: Answer): void {
-    if (this.answers && answer.dataVersion === this.version) this.answers.set(key, answer)
+    if (!this.answers || answer.dataVersion !== this.version) return
+    this.answers.set(key, typeof answer.body === 'string' ? { ...answer, body: Buffer.from(answer.body) } : answer)
   }
 
   /** The key of the answer `url` was last given; valid as long as that answer is. */

@@ -12,8 +12,8 @@ const STOP_TIMEOUT_MS = 15_000
 const SETTLED_MS = 300
 
 export interface ChildServerSpec {
-  /** Compiled script run with node, relative to the project root (`npm run bench` builds first). */
-  script: string
+  /** node's arguments: flags, then a compiled script relative to the project root (`npm run bench` builds first). */
+  args: string[]
   env: Record<string, string>
   /** A path that answers 200 once a process serves. */
   readyPath: string
@@ -37,7 +37,7 @@ export function killRunningServers (): void {
 export async function startChildServer (spec: ChildServerSpec): Promise<ChildServer> {
   const port = await freePort()
   const url = `http://${HOST}:${port}`
-  const child = spawn(process.execPath, [spec.script], {
+  const child = spawn(process.execPath, spec.args, {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...spec.env, HOST, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe']
@@ -58,7 +58,7 @@ export async function startChildServer (spec: ChildServerSpec): Promise<ChildSer
   } catch (error) {
     killTree(child.pid!, 'SIGKILL')
     memory.stop()
-    throw new Error(`${spec.script} did not start: ${(error as Error).message}\n${output}`)
+    throw new Error(`${spec.args.join(' ')} did not start: ${(error as Error).message}\n${output}`)
   }
 
   return {

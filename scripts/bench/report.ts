@@ -104,6 +104,8 @@ export function flatPagesTable ({ results, serverMemory }: FlatPagesRun): string
   return [
     '## Deep pages cost what page 1 costs (result cache off, 1 worker)',
     '',
+    'Each URL measured twice, alternating with the others; the faster run is shown.',
+    '',
     row(['order_by', 'page 1 req/s', 'page 1 p50 ms', 'deep page', 'deep req/s', 'deep p50 ms', 'deep p50 ÷ page 1 p50']),
     row(['---', '---:', '---:', '---:', '---:', '---:', '---:']),
     ...orders.map((order) => {

@@ -28,7 +28,7 @@ function listAnswer (query: ProfilesQuery, { dataVersion, total, resultsJson }: 
     `"order_by":${JSON.stringify(query.order_by)},"results":${resultsJson},"links":${JSON.stringify(links)}}`
   const headers: Record<string, string> = { 'x-total-count': String(total) }
   if (pages >= 1) headers.link = linkHeader(links)
-  return { dataVersion, contentType: JSON_TYPE, headers, body: Buffer.from(body) }
+  return { dataVersion, contentType: JSON_TYPE, headers, body }
 }
 
 const profilesRoutes: FastifyPluginAsyncTypebox<ProfilesRoutesOptions> = async (app, { cacheControl }) => {
@@ -70,7 +70,7 @@ const profilesRoutes: FastifyPluginAsyncTypebox<ProfilesRoutesOptions> = async (
       const profile = app.profiles.findById(id)
       if (!profile) throw createError(404, `No profile with id ${id}`)
       // The route's response schema serialises it: columns another tool filled oddly still come out strings.
-      return { dataVersion, contentType: JSON_TYPE, headers: {}, body: Buffer.from(reply.serialize(profile) as string) }
+      return { dataVersion, contentType: JSON_TYPE, headers: {}, body: reply.serialize(profile) as string }
     })
   })
 }

@@ -77,7 +77,7 @@ const pages: FastifyPluginAsyncTypebox<PagesOptions> = async (app, { httpCacheMa
         })
       }
       const html = await app.view('users.eta', usersView(query, total, pages, JSON.parse(resultsJson) as Profile[]))
-      return { dataVersion, contentType: 'text/html; charset=utf-8', headers: {}, body: Buffer.from(html) }
+      return { dataVersion, contentType: 'text/html; charset=utf-8', headers: {}, body: html }
     })
   }
 }
