@@ -29,7 +29,7 @@ const forgetfulTagStore = {
 
 /**
  * Registers @fastify/caching in a route group: `Cache-Control: public, max-age=N` on its
- * 2xx responses, `no-store` on its errors, and reply.etag(). Returns the header value.
+ * 2xx responses and `no-store` on its errors. Returns the header value (304s set it themselves).
  */
 export async function useHttpCaching (scope: FastifyInstance, maxAgeSeconds: number): Promise<string> {
   await scope.register(fastifyCaching, {
