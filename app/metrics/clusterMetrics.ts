@@ -2,7 +2,7 @@
 // which gathers every worker's registry (prom-client's AggregatorRegistry) and answers.
 import cluster, { type Worker } from 'node:cluster'
 import { randomUUID } from 'node:crypto'
-import { AggregatorRegistry, type PrometheusContentType, type Registry } from '@platformatic/prom-client'
+import { AggregatorRegistry, type PrometheusContentType, type Registry } from 'prom-client'
 
 const REQUEST = 'ghusers:metrics-request'
 const RESPONSE = 'ghusers:metrics-response'

@@ -1,4 +1,6 @@
-// Profiles as the routes read them: the repository, with the totals of filtered lists remembered.
+// Profiles as the routes read them: the repository, with the data version trusted for a moment and
+// the totals of filtered lists remembered.
+import { performance } from 'node:perf_hooks'
 import { LRUCache } from 'lru-cache'
 import { canonicalFiltersKey } from '../query/profilesQuery.js'
 import type { Profile, ProfilesQuery } from '../schemas/profiles.js'
@@ -8,20 +10,39 @@ import type { KnownTotal, PageRead, ProfilesRepository } from './profilesReposit
 // it once per data version. Kept even with the result cache off (entries are a few bytes).
 const MAX_REMEMBERED_TOTALS = 10_000
 
+/**
+ * How long a data version read from the file is trusted before it is read again. Asking SQLite
+ * costs a read transaction (file locks: three system calls, 3–10 µs here) on every request that
+ * the result cache answers; a write by the seed or another tool shows within this time instead.
+ */
+export const DATA_VERSION_RECHECK_MS = 100
+
 export class ProfilesCatalog {
   private readonly totals = new LRUCache<string, KnownTotal>({ max: MAX_REMEMBERED_TOTALS })
+  private version = ''
+  private versionTrustedUntil = 0
 
-  constructor (private readonly repository: ProfilesRepository) {}
+  constructor (private readonly repository: ProfilesRepository, private readonly recheckMs = DATA_VERSION_RECHECK_MS) {}
 
-  /** Changes with every write to the file, whoever made it (see ProfilesRepository.dataVersion). */
+  /**
+   * Changes with every write to the file, whoever made it (see ProfilesRepository.dataVersion),
+   * at most DATA_VERSION_RECHECK_MS after the write commits.
+   */
   dataVersion (): string {
-    return this.repository.dataVersion()
+    const now = performance.now()
+    if (now >= this.versionTrustedUntil) {
+      this.version = this.repository.dataVersion()
+      this.versionTrustedUntil = now + this.recheckMs
+    }
+    return this.version
   }
 
   readPage (query: ProfilesQuery): PageRead {
     const filters = canonicalFiltersKey(query)
     const known = this.totals.get(filters)
     const read = this.repository.readPage(query, known)
+    // A page is read at the file's version of that moment: a newer one than trusted is current now.
+    if (read.dataVersion !== this.version) this.versionTrustedUntil = 0
     if (known?.dataVersion !== read.dataVersion) this.totals.set(filters, { dataVersion: read.dataVersion, total: read.total })
     return read
   }

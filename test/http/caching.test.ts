@@ -1,9 +1,11 @@
 // HTTP caching and the result cache: tags per URL and data version, 304s, invalidation by any write.
+import { setTimeout as sleep } from 'node:timers/promises'
 import BetterSqlite3 from 'better-sqlite3'
 import type { FastifyInstance } from 'fastify'
 import { describe, expect, it } from 'vitest'
 import { sampleAccountAt, sampleAccounts } from '../../app/seed/sampleAccounts.js'
 import { seedDatabase } from '../../app/seed/seedDatabase.js'
+import { DATA_VERSION_RECHECK_MS } from '../../app/store/profilesCatalog.js'
 import { build, sampleDatabase } from '../helpers/fixtures.js'
 
 const SUCCESSFUL_GETS = [
@@ -16,6 +18,9 @@ async function etagOf (app: FastifyInstance, url: string): Promise<string> {
   expect(response.statusCode, url).toBe(200)
   return response.headers.etag as string
 }
+
+/** A write shows once the data version it made is read: at most DATA_VERSION_RECHECK_MS after it. */
+const untilWritesShow = () => sleep(DATA_VERSION_RECHECK_MS + 5)
 
 function conditional (app: FastifyInstance, url: string, ifNoneMatch: string) {
   return app.inject({ method: 'GET', url, headers: { 'if-none-match': ifNoneMatch } })
@@ -70,7 +75,7 @@ describe('ETag and Cache-Control', async () => {
   })
 })
 
-describe.each([true, false])('a write to the file (result cache %s)', (enabled) => {
+describe.each([true, false])('a write to the file (result cache %s), once its version is read', (enabled) => {
   it('changes every tag and every answer, whether the seed or another tool wrote it', async () => {
     const path = await sampleDatabase(40)
     const app = await build(path, { resultCache: { enabled, maxEntries: 50, maxBytes: 1 << 20 } })
@@ -79,6 +84,7 @@ describe.each([true, false])('a write to the file (result cache %s)', (enabled) 
     expect(before.json().total).toBe(40)
 
     await seedDatabase({ databasePath: path, batches: sampleAccounts({ since: 0, total: 60 }) })
+    await untilWritesShow()
     const afterSeed = await conditional(app, url, before.headers.etag as string)
     expect(afterSeed.statusCode).toBe(200)
     expect(afterSeed.json().total).toBe(60)
@@ -86,6 +92,7 @@ describe.each([true, false])('a write to the file (result cache %s)', (enabled) 
     const writer = new BetterSqlite3(path)
     writer.prepare('UPDATE users SET username = ? WHERE id = ?').run('renamed-by-hand', sampleAccountAt(0).id)
     writer.close()
+    await untilWritesShow()
     const afterTool = await conditional(app, url, afterSeed.headers.etag as string)
     expect(afterTool.statusCode).toBe(200)
     expect(afterTool.json().results[0].username).toBe('renamed-by-hand')
@@ -112,6 +119,16 @@ describe('the result cache', () => {
     expect(entries).toBeLessThan(8)
   })
 
+  it('takes a newer data version from any page it reads from the file, without waiting', async () => {
+    const path = await sampleDatabase(40)
+    const app = await build(path, { resultCache: { enabled: true, maxEntries: 10, maxBytes: 1 << 20 } })
+    expect((await app.inject('/api/users/profiles?pagination=5')).json().total).toBe(40)
+    await seedDatabase({ databasePath: path, batches: sampleAccounts({ since: 0, total: 60 }) })
+    // A URL not kept is read from the file, at the version the seed made: every answer follows.
+    expect((await app.inject('/api/users/profiles?pagination=6')).json().total).toBe(60)
+    expect((await app.inject('/api/users/profiles?pagination=5')).json().total).toBe(60)
+  })
+
   it('serves a repeated query from memory until the data changes', async () => {
     const path = await sampleDatabase(30)
     const app = await build(path, { resultCache: { enabled: true, maxEntries: 10, maxBytes: 1 << 20 } })
@@ -123,6 +140,7 @@ describe('the result cache', () => {
     expect(second.headers.etag).toBe(first.headers.etag)
     expect(second.headers.link).toBe(first.headers.link)
     await seedDatabase({ databasePath: path, batches: sampleAccounts({ since: 0, total: 31 }) })
+    await untilWritesShow()
     expect((await app.inject('/api/users/profiles')).json().total).toBe(31)
     expect(app.resultCache.stats.entries).toBe(1)
   })
