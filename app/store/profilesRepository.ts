@@ -17,8 +17,14 @@ export interface PageRead {
 /** A total counted for some filters at some data version, to skip counting again. */
 export interface KnownTotal { dataVersion: string, total: number }
 
+// SQLite (built with STAT4, as better-sqlite3 is) compiles a statement again on every run when
+// its plan looked at a bound value: a bare parameter in LIMIT or as a LIKE pattern. Written as
+// expressions, `(@limit + 0)` and `(@usernamePattern || '')`, they are opaque to the planner and
+// the prepared statement is reused as it is (measured here: 21 µs a page down to 8).
+const LIMIT = 'LIMIT (@limit + 0)'
+
 const FILTER_SQL = {
-  username: "u.username LIKE @usernamePattern ESCAPE '\\'",
+  username: "u.username LIKE (@usernamePattern || '') ESCAPE '\\'",
   id: 'u.id = @id',
   type: 'u.type = @type'
 } as const
@@ -68,19 +74,19 @@ function rowsSql ({ access, filters, orderBy }: Plan): string {
     if (orderBy === 'id' || orderBy === '-id') {
       const comparison = orderBy === 'id' ? '>=' : '<='
       return `SELECT ${COLUMNS} FROM users u WHERE u.id ${comparison} ` +
-        `(SELECT id FROM ${positionsTable(orderBy)} WHERE rank = @offset + 1) ORDER BY ${orderSql(orderBy, 'u')} LIMIT @limit`
+        `(SELECT id FROM ${positionsTable(orderBy)} WHERE rank = @offset + 1) ORDER BY ${orderSql(orderBy, 'u')} ${LIMIT}`
     }
     return `SELECT ${COLUMNS} FROM ${positionsTable(orderBy)} p JOIN users u ON u.id = p.id ` +
-      'WHERE p.rank > @offset ORDER BY p.rank LIMIT @limit'
+      `WHERE p.rank > @offset ORDER BY p.rank ${LIMIT}`
   }
   if (access === 'trigrams') {
     // The trigram index yields rowids in ascending order: id order needs no sort.
     const order = orderBy === 'id' ? 't.rowid' : orderSql(orderBy, 'u')
     return `SELECT ${COLUMNS} FROM ${TRIGRAM_SOURCE} WHERE ${[TRIGRAM_MATCH, ...where].join(' AND ')} ` +
-      `ORDER BY ${order} LIMIT @limit OFFSET @offset`
+      `ORDER BY ${order} ${LIMIT} OFFSET @offset`
   }
   const scanWhere = where.length ? `WHERE ${where.join(' AND ')}` : ''
-  return `SELECT ${COLUMNS} FROM users u ${scanWhere} ORDER BY ${orderSql(orderBy, 'u')} LIMIT @limit OFFSET @offset`
+  return `SELECT ${COLUMNS} FROM users u ${scanWhere} ORDER BY ${orderSql(orderBy, 'u')} ${LIMIT} OFFSET @offset`
 }
 
 function totalSql ({ access, counting, filters }: Plan): string {
