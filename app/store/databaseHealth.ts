@@ -1,5 +1,5 @@
 // Whether the database file can be served: opened afresh, read, and counted, for GET /health.
-import { existsSync } from 'node:fs'
+import { accessSync, constants, existsSync } from 'node:fs'
 import BetterSqlite3, { type Database } from 'better-sqlite3'
 import { SCHEMA_VERSION } from './migrations.js'
 
@@ -26,6 +26,9 @@ function unhealthy (error: unknown, path: string): DatabaseHealth {
   if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
     return { state: 'not a database', reason: `The file is not a usable SQLite database: ${message}` }
   }
+  if (code === 'EACCES' || code === 'EPERM') {
+    return { state: 'unreadable', reason: `The database file cannot be read: permission denied (${code})` }
+  }
   if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM' || code === 'SQLITE_IOERR' || code === 'SQLITE_READONLY') {
     return { state: 'unreadable', reason: `The database file cannot be read: ${message}` }
   }
@@ -42,6 +45,9 @@ function unhealthy (error: unknown, path: string): DatabaseHealth {
 export function checkDatabaseFile (path: string): DatabaseHealth {
   let db: Database | undefined
   try {
+    // SQLite may hand a new connection a descriptor it still holds open for the same file, so a
+    // file this process may no longer read would still open: ask the kernel, as a restart would.
+    accessSync(path, constants.R_OK)
     db = new BetterSqlite3(path, { readonly: true, fileMustExist: true, timeout: 1_000 })
     const health = readHealthyFile(db)
     if (health.state === 'ok' && health.schemaVersion < SCHEMA_VERSION) {

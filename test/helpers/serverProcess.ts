@@ -27,8 +27,9 @@ export const COMPILED_SERVER = join(PROJECT_ROOT, 'dist', 'app', 'server.js')
  * otherwise. A process still running when the test ends is killed (SIGKILL; a cluster's workers follow
  * their primary), so a failing test leaves none.
  */
-export function spawnServer (command: string, args: string[], env: Record<string, string>): ServerProcess {
+export function spawnServer (command: string, args: string[], env: Record<string, string>, user: { uid?: number, gid?: number } = {}): ServerProcess {
   const child = spawn(command, args, {
+    ...user,
     cwd: PROJECT_ROOT,
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
@@ -52,9 +53,9 @@ export function spawnServer (command: string, args: string[], env: Record<string
   }
 }
 
-/** `node dist/app/server.js` with `env`. */
-export function startCompiledServer (env: Record<string, string>): ServerProcess {
-  return spawnServer(process.execPath, [COMPILED_SERVER], env)
+/** `node dist/app/server.js` with `env`, as this user or another (`uid`, `gid`: only root may pick). */
+export function startCompiledServer (env: Record<string, string>, user: { uid?: number, gid?: number } = {}): ServerProcess {
+  return spawnServer(process.execPath, [COMPILED_SERVER], env, user)
 }
 
 /** Polls `probe` until it returns something other than undefined or false; fails after `timeoutMs`. */

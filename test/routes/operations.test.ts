@@ -1,13 +1,16 @@
 // GET /ping and GET /health: the database's state and counts, following other writers, and a 503
 // with the reason when the file under the running server is deleted, replaced, unreadable or garbage.
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, chownSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import BetterSqlite3 from 'better-sqlite3'
 import type { FastifyInstance } from 'fastify'
 import { describe, expect, it } from 'vitest'
 import { SCHEMA_VERSION } from '../../app/store/migrations.js'
 import { build, contractOnlyDatabase, sampleDatabase, temporaryDirectory } from '../helpers/fixtures.js'
+import { getOnNewConnection, listeningUrl, startCompiledServer } from '../helpers/serverProcess.js'
 
 const TOTAL = 120
+/** The unprivileged user of Debian and most Linux systems. */
+const NOBODY = { uid: 65534, gid: 65534 }
 
 interface Health {
   status: string
@@ -118,12 +121,23 @@ describe('GET /health', () => {
     await expectUnavailable(app, 'not migrated', /service's tables/)
   })
 
-  // root reads any file whatever its mode, so this one can only show as another user.
-  it.skipIf(process.getuid?.() === 0)('is 503 "unreadable" when the file may not be read (chmod 000)', async () => {
-    const { app, databasePath } = await appOnOwnFile()
+  // Root reads any file whatever its mode: run as root (as CI does), the server is started as
+  // the unprivileged user nobody, owning its folder and file, so that chmod 000 bars it too.
+  it('is 503 "unreadable" when the file may not be read (chmod 000)', async () => {
+    const dir = temporaryDirectory()
+    const databasePath = await sampleDatabase(TOTAL, dir)
+    const user: { uid?: number, gid?: number } = process.getuid?.() === 0 ? NOBODY : {}
+    if (user.uid !== undefined) {
+      for (const path of [dir, databasePath]) chownSync(path, user.uid, user.gid!)
+    }
+    const server = startCompiledServer({ DATABASE_PATH: databasePath }, user)
+    const url = await listeningUrl(server)
+    expect((await getOnNewConnection(`${url}/health`)).status).toBe(200)
     chmodSync(databasePath, 0o000)
     try {
-      await expectUnavailable(app, 'unreadable', /cannot be read/)
+      const { status, body } = await getOnNewConnection(`${url}/health`)
+      expect(status).toBe(503)
+      expect(JSON.parse(body)).toEqual({ status: 'unavailable', database: { state: 'unreadable', reason: expect.stringMatching(/cannot be read/) } })
     } finally {
       chmodSync(databasePath, 0o644)
     }
