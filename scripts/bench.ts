@@ -39,7 +39,7 @@ async function measureCeiling (bodyFile: string, workers: number, load: LoadOpti
     workers
   })
   try {
-    const ceiling = await measureLoad(`${server.url}/`, load)
+    const ceiling = await measureLoad(`${server.url}/`, load, server.cpuTicks)
     progress(`[${workersLabel(workers)}] ceiling: ${Math.round(ceiling.requestsPerSecond)} req/s`)
     return ceiling
   } finally {
@@ -53,7 +53,7 @@ async function measureScenarios (databasePath: string, workers: number, cache: C
   const measurements = new Map<Scenario, Measurement>()
   try {
     for (const scenario of scenarios) {
-      const measurement = await measureLoad(server.url + scenario.path, load)
+      const measurement = await measureLoad(server.url + scenario.path, load, server.cpuTicks)
       measurements.set(scenario, measurement)
       progress(`[${workersLabel(workers)}, cache ${cache}] ${scenario.name}: ` +
         `${Math.round(measurement.requestsPerSecond)} req/s, ${measurement.errors} errors`)
@@ -71,7 +71,8 @@ function meanOf (a: Measurement, b: Measurement): Measurement {
     requestsPerSecond: (a.requestsPerSecond + b.requestsPerSecond) / 2,
     p50Ms: (a.p50Ms + b.p50Ms) / 2,
     p99Ms: (a.p99Ms + b.p99Ms) / 2,
-    errors: a.errors + b.errors
+    errors: a.errors + b.errors,
+    serverCpuUsPerRequest: (a.serverCpuUsPerRequest + b.serverCpuUsPerRequest) / 2
   }
 }
 

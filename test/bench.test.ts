@@ -43,10 +43,14 @@ describe('npm run bench', () => {
         expect(rows.some(([scenario, setting]) => scenario!.startsWith(name) && setting === cache), `${name}, cache ${cache}`).toBe(true)
       }
     }
-    for (const [scenario, , requestsPerSecond, , , errors, ratio] of rows) {
+    for (const [scenario, , requestsPerSecond, , , errors, ratio, cpuPerRequest, cpuRatio] of rows) {
       expect(Number(requestsPerSecond!.replaceAll(',', '')), scenario).toBeGreaterThan(0)
       expect(errors, scenario).toBe('0')
       expect(ratio, scenario).toMatch(/^\d+\.\d\d×$/)
+      // The server's CPU time per answer: some, and not absurd (a whole second).
+      expect(Number(cpuPerRequest), scenario).toBeGreaterThan(0)
+      expect(Number(cpuPerRequest), scenario).toBeLessThan(1e6)
+      expect(cpuRatio, scenario).toMatch(/^\d+\.\d\d×$/)
     }
 
     const flat = tableRows(section(stdout, 'Deep pages'))

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { PROJECT_ROOT } from '../../app/paths.js'
-import { cpuTicks, processTree, sampleTreeMemory, type TreeMemoryPeak } from './processTree.js'
+import { cpuTicks, processTree, sampleTreeMemory, treeCpuTicks, type TreeMemoryPeak } from './processTree.js'
 
 const HOST = '127.0.0.1'
 const START_TIMEOUT_MS = 120_000
@@ -23,6 +23,8 @@ export interface ChildServerSpec {
 
 export interface ChildServer {
   url: string
+  /** CPU time the server and its workers have used so far, in clock ticks. */
+  cpuTicks: () => number
   /** Stops the server (SIGTERM, then SIGKILL) and returns its memory peaks while it ran. */
   stop: () => Promise<TreeMemoryPeak>
 }
@@ -63,6 +65,7 @@ export async function startChildServer (spec: ChildServerSpec): Promise<ChildSer
 
   return {
     url,
+    cpuTicks: () => treeCpuTicks(child.pid!),
     stop: async () => {
       child.kill('SIGTERM')
       const stopped = await Promise.race([exited.then(() => true), sleep(STOP_TIMEOUT_MS, false, { ref: false })])

@@ -1,5 +1,6 @@
 // Drives one URL with autocannon for a fixed time and sums up what it saw.
 import autocannon from 'autocannon'
+import { TICKS_PER_SECOND } from './processTree.js'
 
 export interface LoadOptions {
   /** Measured seconds. */
@@ -16,6 +17,12 @@ export interface Measurement {
   p99Ms: number
   /** Non-2xx responses, socket errors and timeouts. */
   errors: number
+  /**
+   * CPU time (user and system) the server used per answered request, in microseconds: what a
+   * request costs the server, which, unlike req/s, does not depend on how much of the machine the
+   * load generator leaves it. NaN when the server's CPU time was not given.
+   */
+  serverCpuUsPerRequest: number
 }
 
 /** Runs autocannon against `url` and collects each response's latency at full precision. */
@@ -34,15 +41,19 @@ function percentile (sorted: Float64Array, fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)]!
 }
 
-export async function measureLoad (url: string, options: LoadOptions): Promise<Measurement> {
+/** Drives `url`; `serverCpuTicks` (the server tree's CPU time so far) is read around the measured run. */
+export async function measureLoad (url: string, options: LoadOptions, serverCpuTicks?: () => number): Promise<Measurement> {
   if (options.warmup > 0) await runAutocannon(url, options.warmup, options.connections)
   const latenciesMs: number[] = []
+  const ticksBefore = serverCpuTicks?.() ?? Number.NaN
   const result = await runAutocannon(url, options.duration, options.connections, latenciesMs)
+  const ticks = (serverCpuTicks?.() ?? Number.NaN) - ticksBefore
   const sorted = Float64Array.from(latenciesMs).sort()
   return {
     requestsPerSecond: result.requests.total / result.duration,
     p50Ms: percentile(sorted, 0.5),
     p99Ms: percentile(sorted, 0.99),
-    errors: result.errors + result.non2xx
+    errors: result.errors + result.non2xx,
+    serverCpuUsPerRequest: ticks * (1e6 / TICKS_PER_SECOND) / result.requests.total
   }
 }

@@ -41,6 +41,14 @@ export function cpuTicks (pid: number): number {
   return fields ? Number(fields[UTIME]) + Number(fields[STIME]) : 0
 }
 
+/** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on every Linux architecture in use). */
+export const TICKS_PER_SECOND = 100
+
+/** User plus system CPU time of `rootPid` and every process descending from it, in clock ticks. */
+export function treeCpuTicks (rootPid: number): number {
+  return processTree(rootPid).reduce((sum, pid) => sum + cpuTicks(pid), 0)
+}
+
 /** `pid` and every process descending from it (a scan of /proc: not every kernel has task/<tid>/children). */
 export function processTree (pid: number): number[] {
   const childrenOf = new Map<number, number[]>()
