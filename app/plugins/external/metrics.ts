@@ -2,7 +2,7 @@
 // Node's process metrics; and ghusers' own (result cache, database).
 import cluster from 'node:cluster'
 import { statSync } from 'node:fs'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, onResponseHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { shareWithPrimary } from '../../metrics/clusterMetrics.js'
@@ -44,12 +44,16 @@ function countOrNaN (count: () => number): number {
   }
 }
 
+type RequestSeries = Histogram.Internal<'method' | 'route' | 'status_code'>
+
 /**
- * Times every request into one histogram from an onResponse hook, with Fastify's own measure of
- * the answer (reply.elapsedTime). One labelled child per method, route and status is kept, so a
- * request costs one observe(). fastify-metrics did this with a timer per request in a WeakMap
- * keyed by the request: measured on a cached API page, that cost ~28 µs a request, a third of
- * the whole answer (see bench/README.md).
+ * Times every request into one histogram, with Fastify's own measure of the answer
+ * (reply.elapsedTime). Each route gets its own onResponse hook, added when the route is
+ * registered, that knows the route's pattern and keeps one labelled child per method and status:
+ * reading the pattern per request (request.routeOptions builds a new object on every call) cost
+ * more than the observation. fastify-metrics kept a timer per request in a WeakMap keyed by the
+ * request, a third of a cached answer's cost (see bench/README.md). Requests no route matched
+ * are timed by one app-wide hook, under one label.
  */
 function timeRequests (app: FastifyInstance, registry: Registry): void {
   const histogram = new Histogram({
@@ -59,12 +63,10 @@ function timeRequests (app: FastifyInstance, registry: Registry): void {
     buckets: LATENCY_BUCKETS,
     registers: [registry]
   })
-  const series = new Map<string, Histogram.Internal<'method' | 'route' | 'status_code'>>()
-  app.addHook('onResponse', (request, reply, done) => {
-    if (request.routeOptions.config.disableMetrics !== true) {
-      // The route's pattern, as registered; requests no route matched share one label.
-      const route = request.is404 ? UNMATCHED_ROUTE : request.routeOptions.url ?? UNMATCHED_ROUTE
-      const key = `${request.method} ${reply.statusCode} ${route}`
+  const seriesOf = (route: string) => {
+    const series = new Map<string, RequestSeries>()
+    return (request: FastifyRequest, reply: FastifyReply): void => {
+      const key = `${request.method} ${reply.statusCode}`
       let child = series.get(key)
       if (!child) {
         child = histogram.labels(request.method, route, String(reply.statusCode))
@@ -72,6 +74,20 @@ function timeRequests (app: FastifyInstance, registry: Registry): void {
       }
       child.observe(reply.elapsedTime / 1000)
     }
+  }
+
+  app.addHook('onRoute', (route) => {
+    if (route.config?.disableMetrics === true) return
+    const observe = seriesOf(route.url)
+    const timeRoute: onResponseHookHandler = (request, reply, done) => {
+      observe(request, reply)
+      done()
+    }
+    route.onResponse = [...[route.onResponse ?? []].flat(), timeRoute]
+  })
+  const observeUnmatched = seriesOf(UNMATCHED_ROUTE)
+  app.addHook('onResponse', (request, reply, done) => {
+    if (request.is404) observeUnmatched(request, reply)
     done()
   })
 }
