@@ -11,10 +11,11 @@ import { publicError, schemaErrorMessage } from './http/errors.js'
 import { SERVER_LIMITS } from './http/serverLimits.js'
 import { BOOTSTRAP_DIST_DIR, PUBLIC_DIR, VIEWS_DIR } from './paths.js'
 import profiles from './plugins/app/profiles.js'
+import { NOT_STORED } from './http/conditionalGet.js'
 import { CROSS_ORIGIN_READ_HEADERS } from './plugins/external/cors.js'
 import metrics from './plugins/external/metrics.js'
 import { registerDocs, registerOpenApi } from './plugins/external/openapi.js'
-import securityHeaders, { SECURITY_HEADERS } from './plugins/external/securityHeaders.js'
+import { SECURITY_HEADERS } from './plugins/external/securityHeaders.js'
 import api from './routes/api/index.js'
 import operations from './routes/operations.js'
 import { errorPageHtml, HOME_LINK } from './routes/pages/errorPage.js'
@@ -29,6 +30,11 @@ export interface BuildAppOptions {
 }
 
 const REQUEST_ID_HEADER = 'x-request-id'
+/**
+ * What every answer starts with: the security headers, and Cache-Control no-store, which
+ * successful GETs (and static files) replace with their own.
+ */
+const FIXED_HEADERS: Readonly<Record<string, string>> = Object.freeze({ ...SECURITY_HEADERS, 'cache-control': NOT_STORED })
 const CLIENT_REQUEST_ID = /^[\w.:-]{1,128}$/
 
 /** The id a proxy or client sent in X-Request-Id when it is a sane token, a new UUID otherwise. */
@@ -69,16 +75,19 @@ export async function buildApp (config: BuildAppConfig, options: BuildAppOptions
   app.setErrorHandler((error, request, reply) => {
     const body = publicError(error)
     if (body.statusCode >= 500) request.log.error({ err: error }, 'request failed')
-    return reply.code(body.statusCode).header('Cache-Control', 'no-store').send(body)
+    return reply.code(body.statusCode).header('cache-control', NOT_STORED).send(body)
   })
+  // One hook for the headers every answer carries: each hook costs every request its turn.
   app.addHook('onRequest', (request, reply, done) => {
-    reply.header(REQUEST_ID_HEADER, request.id)
+    reply.headers(FIXED_HEADERS).header(REQUEST_ID_HEADER, request.id)
     done()
   })
-  await app.register(securityHeaders)
   await app.register(profiles, { databasePath: config.databasePath, resultCache: config.resultCache })
   await app.register(metrics, { databasePath: config.databasePath })
   await registerOpenApi(app)
+  // Our templates get all their data from each render call. Without a `locals` decorator of
+  // ours, @fastify/view adds one with an onRequest hook giving every reply an empty object.
+  app.decorateReply('locals', null)
   await app.register(fastifyView, {
     engine: { eta: new Eta({ autoEscape: true }) },
     root: VIEWS_DIR,
@@ -105,7 +114,7 @@ async function answerUnroutableUrl (app: FastifyInstance, error: FastifyError, r
     ? 'A path segment of this URL is too long'
     : 'This URL is not valid: it has a malformed percent-encoding'
   // No hook runs for these: set what the hooks set on every other answer.
-  reply.code(400).headers(SECURITY_HEADERS).header(REQUEST_ID_HEADER, request.id).header('Cache-Control', 'no-store')
+  reply.code(400).headers(FIXED_HEADERS).header(REQUEST_ID_HEADER, request.id)
   if (request.url.startsWith('/api/')) {
     return reply.headers(CROSS_ORIGIN_READ_HEADERS).send({ statusCode: 400, error: 'Bad Request', message })
   }

@@ -1,13 +1,12 @@
 // Conditional GETs: a tag names one representation of one URL at one data version; answers come
 // from the result cache or are built, and an If-None-Match that holds the current tag gets a 304.
-import { createHash } from 'node:crypto'
-import fastifyCaching from '@fastify/caching'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { hash } from 'node:crypto'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Answer } from './resultCache.js'
 
 /** A strong tag for the representation described by `parts` (route, data version, canonical query…). */
 export function entityTag (...parts: string[]): string {
-  return `"${createHash('sha256').update(parts.join('\n')).digest('base64url').slice(0, 27)}"`
+  return `"${hash('sha256', parts.join('\n'), 'base64url').slice(0, 27)}"`
 }
 
 /** Whether If-None-Match (one tag, a list, weak or strong forms, or *) matches `tag` (weak comparison, RFC 9110). */
@@ -19,29 +18,22 @@ export function ifNoneMatchHits (header: string | undefined, tag: string): boole
   })
 }
 
-// @fastify/caching answers 304 to any tag it ever issued, whatever the URL and however old
-// the data. Its store is therefore one that never remembers: the routes compare tags
-// themselves, against the tag of this URL at the current data version.
-const forgetfulTagStore = {
-  get: (_key: unknown, callback: (error: null, value: null) => void) => callback(null, null),
-  set: (_key: unknown, _value: unknown, _ttl: number, callback: (error: null) => void) => callback(null)
-}
+/** The Cache-Control of every answer that is not a successful GET's: errors are never stored. */
+export const NOT_STORED = 'no-store'
 
-/**
- * Registers @fastify/caching in a route group: `Cache-Control: public, max-age=N` on its
- * 2xx responses and `no-store` on its errors. Returns the header value (304s set it themselves).
- */
-export async function useHttpCaching (scope: FastifyInstance, maxAgeSeconds: number): Promise<string> {
-  await scope.register(fastifyCaching, {
-    privacy: fastifyCaching.privacy.PUBLIC,
-    expiresIn: maxAgeSeconds,
-    cache: forgetfulTagStore as never
-  })
+/** The Cache-Control of successful GETs (200 and 304): any cache may keep them for `maxAgeSeconds`. */
+export function publicCacheControl (maxAgeSeconds: number): string {
   return `public, max-age=${maxAgeSeconds}`
 }
 
-/** What an answer builder returns: everything but the tag, which names its key and data version. */
-export type BuiltAnswer = Omit<Answer, 'etag'>
+/** What an answer builder returns: the tag and the caching headers are added to it. */
+export interface BuiltAnswer {
+  dataVersion: string
+  contentType: string
+  /** Headers of this answer's own (Link, X-Total-Count…). */
+  headers: Record<string, string>
+  body: string
+}
 
 /**
  * Answers a GET with the representation named `key` (one normalised query of one route):
@@ -65,8 +57,10 @@ export async function answer (
     }
   }
   if (!kept) {
-    const built = await build()
-    kept = { ...built, etag: entityTag(key, built.dataVersion) }
+    const { dataVersion, contentType, headers, body } = await build()
+    const etag = entityTag(key, dataVersion)
+    // All of its headers in one object, so that sending it again sets them in one call.
+    kept = { dataVersion, etag, headers: { ...headers, 'content-type': contentType, etag, 'cache-control': cacheControl }, body }
     resultCache.set(key, kept)
   }
   resultCache.rememberUrl(request.url, key)
@@ -96,5 +90,5 @@ function notModified (reply: FastifyReply, etag: string, cacheControl: string): 
 }
 
 function send (reply: FastifyReply, kept: Answer): FastifyReply {
-  return reply.code(200).headers(kept.headers).header('ETag', kept.etag).type(kept.contentType).send(kept.body)
+  return reply.code(200).headers(kept.headers).send(kept.body)
 }

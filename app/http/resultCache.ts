@@ -7,7 +7,7 @@ export interface Answer {
   /** The data version it was read at. */
   dataVersion: string
   etag: string
-  contentType: string
+  /** Every header of its own: Content-Type, ETag and Cache-Control among them. */
   headers: Record<string, string>
   /** Text as built; kept answers hold bytes, so sending one again encodes nothing. */
   body: string | Buffer

@@ -10,8 +10,6 @@ export interface OperationsOptions {
 }
 
 const operations: FastifyPluginAsyncTypebox<OperationsOptions> = async (app, { databasePath }) => {
-  app.addHook('onRequest', async (_request, reply) => { reply.header('Cache-Control', 'no-store') })
-
   app.get('/ping', {
     schema: { tags: ['operations'], summary: 'Liveness: the process answers', response: { 200: Ping } }
   }, async () => ({ status: 'ok' as const }))

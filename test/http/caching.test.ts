@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import BetterSqlite3 from 'better-sqlite3'
 import type { FastifyInstance } from 'fastify'
 import { describe, expect, it } from 'vitest'
+import { NOT_STORED } from '../../app/http/conditionalGet.js'
 import { sampleAccountAt, sampleAccounts } from '../../app/seed/sampleAccounts.js'
 import { seedDatabase } from '../../app/seed/seedDatabase.js'
 import { DATA_VERSION_RECHECK_MS } from '../../app/store/profilesCatalog.js'
@@ -43,6 +44,21 @@ describe('ETag and Cache-Control', async () => {
       expect(response.headers['cache-control']).toBe('no-store')
       expect(response.headers.etag).toBeUndefined()
     })
+
+  it.each([
+    ['/static/css/app.css', 'public, max-age=3600'],
+    ['/static/bootstrap/css/bootstrap.min.css', 'public, max-age=86400']
+  ])('static file %s keeps its own max-age, not the default no-store', async (url, cacheControl) => {
+    const response = await app.inject(url)
+    expect(response.statusCode).toBe(200)
+    expect(response.headers['cache-control']).toBe(cacheControl)
+  })
+
+  it.each(['/health', '/ping', '/openapi.json', '/metrics'])('operational answer %s is never stored', async (url) => {
+    const response = await app.inject(url)
+    expect(response.statusCode).toBe(200)
+    expect(response.headers['cache-control']).toBe(NOT_STORED)
+  })
 
   it.each(SUCCESSFUL_GETS)('GET %s answers 304 to its own tag, weak, in a list or *', async (url) => {
     const tag = await etagOf(app, url)

@@ -2,10 +2,8 @@
 //
 // @fastify/helmet calls helmet(options) again on every request, rebuilding every header value
 // (the README's "Security headers" measures it). The headers depend only on the options, so we
-// ask helmet for them once and set the same values from one onRequest hook.
+// ask helmet for them once; the app's one onRequest hook sets them with its other fixed headers.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { FastifyInstance } from 'fastify'
-import fp from 'fastify-plugin'
 import helmet, { type HelmetOptions } from 'helmet'
 
 export const AVATAR_ORIGIN = 'https://avatars.githubusercontent.com'
@@ -57,14 +55,5 @@ export function helmetHeaders (options: HelmetOptions): Record<string, string> {
   return headers
 }
 
-/** Every response's security headers; also set by the answers that come before any hook (unroutable URLs). */
+/** Every response's security headers. */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze(helmetHeaders(HELMET_OPTIONS))
-
-async function securityHeaders (app: FastifyInstance): Promise<void> {
-  app.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(SECURITY_HEADERS)
-    done()
-  })
-}
-
-export default fp(securityHeaders, { name: 'security-headers', fastify: '5.x' })

@@ -1,7 +1,7 @@
 // The JSON API under /api: cross-origin reads, a per-client rate limit, caching, JSON errors and 404s.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { RateLimitConfig } from '../../config.js'
-import { useHttpCaching } from '../../http/conditionalGet.js'
+import { NOT_STORED, publicCacheControl } from '../../http/conditionalGet.js'
 import { publicError } from '../../http/errors.js'
 import { allowCrossOriginReads } from '../../plugins/external/cors.js'
 import { limitRequestRate } from '../../plugins/external/rateLimit.js'
@@ -15,12 +15,12 @@ export interface ApiOptions {
 const api: FastifyPluginAsyncTypebox<ApiOptions> = async (app, { httpCacheMaxAge, rateLimit }) => {
   await allowCrossOriginReads(app)
   await limitRequestRate(app, rateLimit)
-  const cacheControl = await useHttpCaching(app, httpCacheMaxAge)
+  const cacheControl = publicCacheControl(httpCacheMaxAge)
 
   app.setErrorHandler((error, request, reply) => {
     const body = publicError(error)
     if (body.statusCode >= 500) request.log.error({ err: error }, 'request failed')
-    return reply.code(body.statusCode).send(body)
+    return reply.code(body.statusCode).header('cache-control', NOT_STORED).send(body)
   })
   app.setNotFoundHandler((request, reply) => reply.code(404).send({
     statusCode: 404, error: 'Not Found', message: `No route ${request.method} ${request.url.split('?')[0]}`

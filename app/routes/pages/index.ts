@@ -6,7 +6,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import createError from 'http-errors'
 import { Type } from 'typebox'
-import { answer, answerKnownUrl, useHttpCaching } from '../../http/conditionalGet.js'
+import { answer, answerKnownUrl, publicCacheControl } from '../../http/conditionalGet.js'
 import { publicError } from '../../http/errors.js'
 import { VIEWS_DIR } from '../../paths.js'
 import {
@@ -35,7 +35,7 @@ function templatesVersion (): string {
 }
 
 const pages: FastifyPluginAsyncTypebox<PagesOptions> = async (app, { httpCacheMaxAge }) => {
-  const cacheControl = await useHttpCaching(app, httpCacheMaxAge)
+  const cacheControl = publicCacheControl(httpCacheMaxAge)
   const viewsVersion = templatesVersion()
 
   app.setErrorHandler((error, request, reply) => {
