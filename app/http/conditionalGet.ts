@@ -1,7 +1,7 @@
 // Conditional GETs: a tag names one representation of one URL at one data version; answers come
 // from the result cache or are built, and an If-None-Match that holds the current tag gets a 304.
 import { hash } from 'node:crypto'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
 import type { Answer } from './resultCache.js'
 
 /** A strong tag for the representation described by `parts` (route, data version, canonical query…). */
@@ -72,16 +72,19 @@ export async function answer (
  * same normalised query again, so its kept answer (or a 304) goes out before the query rules,
  * the schema and the handler run. Anything else falls through to them.
  */
-export function answerKnownUrl (cacheControl: string) {
-  return async function answerFromCache (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+export function answerKnownUrl (cacheControl: string): onRequestHookHandler {
+  // A callback, not an async function: a hit costs no promise, and a miss goes on at once.
+  return function answerFromCache (request, reply, done) {
     const { profiles, resultCache } = request.server
     const key = resultCache.keyForUrl(request.url)
-    if (key === undefined) return undefined
-    const kept = resultCache.get(key, profiles.dataVersion(), false)
-    if (!kept) return undefined
+    const kept = key === undefined ? undefined : resultCache.get(key, profiles.dataVersion(), false)
+    if (!kept) {
+      done()
+      return
+    }
     const conditional = request.headers['if-none-match']
-    if (conditional && ifNoneMatchHits(conditional, kept.etag)) return notModified(reply, kept.etag, cacheControl)
-    return send(reply, kept)
+    if (conditional && ifNoneMatchHits(conditional, kept.etag)) notModified(reply, kept.etag, cacheControl)
+    else send(reply, kept)
   }
 }
 
