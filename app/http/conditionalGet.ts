@@ -40,30 +40,49 @@ export interface BuiltAnswer {
  * a 304 when If-None-Match holds its tag at the current data version; else the answer kept in
  * the result cache; else the one `build` reads, which is kept for next time. The data version is
  * read first only when the cache is on or the request is conditional: otherwise `build`'s own
- * read (one statement, one snapshot) is the only trip to the database.
+ * read (one statement, one snapshot) is the only trip to the database. For a `build` that needs
+ * no waiting (the API's), so that its answer costs no promise; the pages render with answerAsync.
  */
-export async function answer (
-  request: FastifyRequest, reply: FastifyReply, key: string, cacheControl: string,
-  build: () => BuiltAnswer | Promise<BuiltAnswer>
+export function answer (
+  request: FastifyRequest, reply: FastifyReply, key: string, cacheControl: string, build: () => BuiltAnswer
+): FastifyReply {
+  return answerKnown(request, reply, key, cacheControl) ?? keepAndSend(request, reply, key, cacheControl, build())
+}
+
+/** answer(), for a `build` that must wait (a template to render). */
+export async function answerAsync (
+  request: FastifyRequest, reply: FastifyReply, key: string, cacheControl: string, build: () => Promise<BuiltAnswer>
 ): Promise<FastifyReply> {
+  return answerKnown(request, reply, key, cacheControl) ?? keepAndSend(request, reply, key, cacheControl, await build())
+}
+
+/** The 304 or the kept answer, when there is one to send; the reply it was sent on. */
+function answerKnown (request: FastifyRequest, reply: FastifyReply, key: string, cacheControl: string): FastifyReply | undefined {
   const { profiles, resultCache } = request.server
   const conditional = request.headers['if-none-match']
-  let kept: Answer | undefined
-  if (resultCache.enabled || conditional) {
-    const version = profiles.dataVersion()
-    kept = resultCache.get(key, version)
-    if (conditional && ifNoneMatchHits(conditional, kept?.etag ?? entityTag(key, version))) {
-      return notModified(reply, kept?.etag ?? entityTag(key, version), cacheControl)
-    }
+  if (!resultCache.enabled && !conditional) return undefined
+  const version = profiles.dataVersion()
+  const kept = resultCache.get(key, version)
+  if (conditional) {
+    const etag = kept?.etag ?? entityTag(key, version)
+    if (ifNoneMatchHits(conditional, etag)) return notModified(reply, etag, cacheControl)
   }
-  if (!kept) {
-    const { dataVersion, contentType, headers, body } = await build()
-    const etag = entityTag(key, dataVersion)
-    // All of its headers in one object, so that sending it again sets them in one call.
-    kept = { dataVersion, etag, headers: { ...headers, 'content-type': contentType, etag, 'cache-control': cacheControl }, body }
-    resultCache.set(key, kept)
-  }
-  resultCache.rememberUrl(request.url, key)
+  return kept && sendKept(request, reply, key, kept)
+}
+
+function keepAndSend (
+  request: FastifyRequest, reply: FastifyReply, key: string, cacheControl: string,
+  { dataVersion, contentType, headers, body }: BuiltAnswer
+): FastifyReply {
+  const etag = entityTag(key, dataVersion)
+  // All of its headers in one object, so that sending it again sets them in one call.
+  const kept = { dataVersion, etag, headers: { ...headers, 'content-type': contentType, etag, 'cache-control': cacheControl }, body }
+  request.server.resultCache.set(key, kept)
+  return sendKept(request, reply, key, kept)
+}
+
+function sendKept (request: FastifyRequest, reply: FastifyReply, key: string, kept: Answer): FastifyReply {
+  request.server.resultCache.rememberUrl(request.url, key)
   return send(reply, kept)
 }
 

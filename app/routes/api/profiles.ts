@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import createError from 'http-errors'
 import { answer, answerKnownUrl, type BuiltAnswer } from '../../http/conditionalGet.js'
 import {
-  apiListHref, canonicalQueryKey, linkHeader, pageCount, pageLinks, profilesQueryRules, rejectQueryParameters, requireDigits
+  apiListHref, canonicalQueryKey, checking, linkHeader, pageCount, pageLinks, profilesQueryRules, rejectQueryParameters, requireDigits
 } from '../../query/profilesQuery.js'
 import { API_ERRORS, NotModified, ProfileParams, ProfileResponse, ProfilesPage, ProfilesQuery } from '../../schemas/profiles.js'
 import type { PageRead } from '../../store/profilesRepository.js'
@@ -43,10 +43,10 @@ const profilesRoutes: FastifyPluginAsyncTypebox<ProfilesRoutesOptions> = async (
       response: { 200: ProfilesPage, 304: NotModified, ...API_ERRORS }
     },
     onRequest: answerKnownUrl(cacheControl),
-    preValidation: profilesQueryRules({ unknown: 'reject', emptyMeansAbsent: false })
-  }, async (request, reply) => {
+    preValidation: checking(profilesQueryRules({ unknown: 'reject', emptyMeansAbsent: false }))
+  }, (request, reply) => {
     const query = request.query
-    return answer(request, reply, `api-list:${canonicalQueryKey(query)}`, cacheControl,
+    answer(request, reply, `api-list:${canonicalQueryKey(query)}`, cacheControl,
       () => listAnswer(query, app.profiles.readPage(query)))
   })
 
@@ -59,13 +59,13 @@ const profilesRoutes: FastifyPluginAsyncTypebox<ProfilesRoutesOptions> = async (
       response: { 200: ProfileResponse, 304: NotModified, ...API_ERRORS }
     },
     onRequest: answerKnownUrl(cacheControl),
-    preValidation: async (request) => {
-      await rejectQueryParameters(request)
-      requireDigits(request.params as Record<string, unknown>, ID_PARAM, 'Path parameter')
-    }
-  }, async (request, reply) => {
+    preValidation: checking(
+      rejectQueryParameters,
+      (request) => requireDigits(request.params as Record<string, unknown>, ID_PARAM, 'Path parameter')
+    )
+  }, (request, reply) => {
     const { id } = request.params
-    return answer(request, reply, `api-profile:${id}`, cacheControl, () => {
+    answer(request, reply, `api-profile:${id}`, cacheControl, () => {
       const dataVersion = app.profiles.dataVersion()
       const profile = app.profiles.findById(id)
       if (!profile) throw createError(404, `No profile with id ${id}`)

@@ -6,11 +6,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import createError from 'http-errors'
 import { Type } from 'typebox'
-import { answer, answerKnownUrl, publicCacheControl } from '../../http/conditionalGet.js'
+import { answerAsync, answerKnownUrl, publicCacheControl } from '../../http/conditionalGet.js'
 import { publicError } from '../../http/errors.js'
 import { VIEWS_DIR } from '../../paths.js'
 import {
-  canonicalQueryKey, pageCount, profilesQueryRules, requireDigits, usersPageHref
+  canonicalQueryKey, checking, pageCount, profilesQueryRules, requireDigits, usersPageHref
 } from '../../query/profilesQuery.js'
 import { MAX_ACCOUNT_ID, type Profile, ProfilesQuery } from '../../schemas/profiles.js'
 import { type ErrorPage, HOME_LINK, sendErrorPage } from './errorPage.js'
@@ -53,22 +53,23 @@ const pages: FastifyPluginAsyncTypebox<PagesOptions> = async (app, { httpCacheMa
 
   const schema = { querystring: ProfilesQuery, hide: true }
   const onRequest = answerKnownUrl(cacheControl)
-  const preValidation = profilesQueryRules({ unknown: 'ignore', emptyMeansAbsent: true })
+  const queryRules = profilesQueryRules({ unknown: 'ignore', emptyMeansAbsent: true })
+  const preValidation = checking(queryRules)
 
   app.get('/', { schema, onRequest, preValidation }, async (request, reply) => renderUsers(request.query, reply))
   app.get('/users', { schema, onRequest, preValidation }, async (request, reply) => renderUsers(request.query, reply))
   app.get('/users/:page', {
     schema: { ...schema, params: PageParams },
     onRequest,
-    preValidation: async (request) => {
-      requireDigits(request.params as Record<string, unknown>, PAGE_PARAM, 'Path parameter')
-      await preValidation(request)
-    }
+    preValidation: checking(
+      (request) => requireDigits(request.params as Record<string, unknown>, PAGE_PARAM, 'Path parameter'),
+      queryRules
+    )
   }, async (request, reply) => renderUsers({ ...request.query, page: request.params.page }, reply))
 
   async function renderUsers (query: ProfilesQuery, reply: FastifyReply) {
     // The templates' version is part of the key, so a deploy never revalidates old HTML as current.
-    return answer(reply.request, reply, `users-page:${viewsVersion}:${canonicalQueryKey(query)}`, cacheControl, async () => {
+    return answerAsync(reply.request, reply, `users-page:${viewsVersion}:${canonicalQueryKey(query)}`, cacheControl, async () => {
       const { dataVersion, total, resultsJson } = app.profiles.readPage(query)
       const pages = pageCount(total, query.pagination)
       if (pages >= 1 && query.page > pages) {
