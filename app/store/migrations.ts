@@ -1,7 +1,7 @@
 // Schema migrations (umzug): bring any file holding the contract's users table up to our schema.
 import type { Database } from 'better-sqlite3'
 import { Umzug, type UmzugStorage } from 'umzug'
-import { DERIVED_TABLES_SQL } from './derivedData.js'
+import { DERIVED_TABLES_SQL, PROFILE_JSON_TABLE_SQL } from './derivedData.js'
 
 /**
  * Every write to users bumps ghusers_meta.data_version, so a file changed by any tool
@@ -50,6 +50,10 @@ const MIGRATIONS: Migration[] = [
   {
     name: '0002-positions-counts-trigrams',
     sql: DERIVED_TABLES_SQL
+  },
+  {
+    name: '0003-profile-json',
+    sql: PROFILE_JSON_TABLE_SQL
   }
 ]
 

@@ -1,7 +1,7 @@
 // Reads profiles from the SQLite file: statements prepared once, every value bound, each page one statement.
 import type { Database, Statement } from 'better-sqlite3'
 import type { OrderBy, Profile, ProfilesQuery } from '../schemas/profiles.js'
-import { orderSql, positionsTable, USERNAME_TRIGRAMS } from './derivedData.js'
+import { orderSql, positionsTable, PROFILE_JSON_TABLE, profileJsonSql, USERNAME_TRIGRAMS } from './derivedData.js'
 
 export type ProfileFilters = Pick<ProfilesQuery, 'username' | 'id' | 'type'>
 
@@ -32,9 +32,6 @@ type FilterName = keyof typeof FILTER_SQL
 const FILTER_NAMES = Object.keys(FILTER_SQL) as FilterName[]
 
 const COLUMNS = 'u.id, u.username, u.avatar_url, u.type, u.url'
-// Text columns are cast so a value another tool stored as a number or blob still comes out a JSON string.
-const PROFILE_JSON = "json_object('id', id, 'username', CAST(username AS TEXT), 'avatar_url', CAST(avatar_url AS TEXT), " +
-  "'type', CAST(type AS TEXT), 'url', CAST(url AS TEXT))"
 // The trigram index answers terms of at least this many characters.
 const TRIGRAM_LENGTH = 3
 // Candidates from the trigram index; LIKE then keeps the contract's exact semantics.
@@ -66,19 +63,28 @@ interface Plan {
 interface PageRow { meta: string, total: number | null, results: string }
 interface FileMeta { file_id: string, data_version: number, derived_version: number, total_count: number }
 
-/** The rows of a page, as a subquery over `users u` yielding the profile columns in order. */
-function rowsSql ({ access, filters, orderBy }: Plan): string {
-  const where = filters.map((name) => FILTER_SQL[name])
-  if (access === 'positions') {
-    // id order is users' own (rowid) order: find the page's first id by position, then read on.
-    if (orderBy === 'id' || orderBy === '-id') {
-      const comparison = orderBy === 'id' ? '>=' : '<='
-      return `SELECT ${COLUMNS} FROM users u WHERE u.id ${comparison} ` +
-        `(SELECT id FROM ${positionsTable(orderBy)} WHERE rank = @offset + 1) ORDER BY ${orderSql(orderBy, 'u')} ${LIMIT}`
-    }
-    return `SELECT ${COLUMNS} FROM ${positionsTable(orderBy)} p JOIN users u ON u.id = p.id ` +
+/**
+ * An unfiltered page by position, as a JSON array of the profiles' kept JSON. The rows subquery
+ * has ORDER BY and LIMIT, so SQLite runs it as a co-routine whose rows the aggregate takes in
+ * order (the contract-model tests check every order).
+ */
+function positionsResultsSql (orderBy: OrderBy): string {
+  let rows: string
+  if (orderBy === 'id' || orderBy === '-id') {
+    // id order is the table's own (rowid) order: find the page's first id by position, then read on.
+    const comparison = orderBy === 'id' ? '>=' : '<='
+    rows = `SELECT j.json FROM ${PROFILE_JSON_TABLE} j WHERE j.id ${comparison} ` +
+      `(SELECT id FROM ${positionsTable(orderBy)} WHERE rank = @offset + 1) ORDER BY ${orderSql(orderBy, 'j')} ${LIMIT}`
+  } else {
+    rows = `SELECT j.json FROM ${positionsTable(orderBy)} p JOIN ${PROFILE_JSON_TABLE} j ON j.id = p.id ` +
       `WHERE p.rank > @offset ORDER BY p.rank ${LIMIT}`
   }
+  return `SELECT '[' || coalesce(group_concat(json, ','), '') || ']' FROM (${rows})`
+}
+
+/** The rows of a filtered page (or of any page without derived data), as a subquery over `users u`. */
+function rowsSql ({ access, filters, orderBy }: Plan): string {
+  const where = filters.map((name) => FILTER_SQL[name])
   if (access === 'trigrams') {
     // The trigram index yields rowids in ascending order: id order needs no sort.
     const order = orderBy === 'id' ? 't.rowid' : orderSql(orderBy, 'u')
@@ -107,12 +113,14 @@ function totalSql ({ access, counting, filters }: Plan): string {
  * handing each value to JavaScript and serialising it there.
  */
 function pageSql (plan: Plan): string {
-  // ghusers_meta is a few rows: reading them all at once costs what reading one does. The rows
-  // subquery has ORDER BY and LIMIT, so SQLite runs it as a co-routine whose rows the aggregate
-  // takes in order; an ORDER BY inside json_group_array would sort them again in a temporary
-  // B-tree (about a third of the statement's time). The contract-model tests check every order.
+  // ghusers_meta is a few rows: reading them all at once costs what reading one does. Rows come
+  // to the aggregates in their subquery's order; an ORDER BY inside json_group_array would sort
+  // them again in a temporary B-tree (about a third of the statement's time).
+  const results = plan.access === 'positions'
+    ? positionsResultsSql(plan.orderBy)
+    : `SELECT json_group_array(${profileJsonSql('r')}) FROM (${rowsSql(plan)}) r`
   return `SELECT (SELECT json_group_object(key, value) FROM ghusers_meta) AS meta, ${totalSql(plan)} AS total,
-    (SELECT json_group_array(${PROFILE_JSON}) FROM (${rowsSql(plan)})) AS results`
+    (${results}) AS results`
 }
 
 /**

@@ -18,14 +18,16 @@ const allRows = (path: string): Profile[] => {
   return rows
 }
 
-function expected (rows: Profile[], query: ProfilesQuery): { total: number, ids: number[] } {
+/** The page the contract expects, whole profiles: a rename or retype must show in every order. */
+function expected (rows: Profile[], query: ProfilesQuery): { total: number, results: Profile[] } {
   const { total, ids } = expectedPage(rows, query, query.order_by, query.page, query.pagination)
-  return { total, ids }
+  const byId = new Map(rows.map((row) => [row.id, row]))
+  return { total, results: ids.map((id) => byId.get(id)!) }
 }
 
 function actual (repository: ProfilesRepository, query: ProfilesQuery) {
   const { total, results } = readProfiles(repository, query)
-  return { total, ids: results.map((row) => row.id) }
+  return { total, results }
 }
 
 /** Every order at the first, a middle and the last page. */
