@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { PROJECT_ROOT } from '../app/paths.js'
 import { killRunningServers, startChildServer, type ChildServer } from './bench/childServer.js'
-import { measureLoad, type LoadOptions, type Measurement } from './bench/loadRun.js'
+import { FRESH_SERVER_WARMUPS, measureLoad, warmUpFreshServer, type LoadOptions, type Measurement } from './bench/loadRun.js'
 import { parseBenchOptions, type BenchOptions } from './bench/options.js'
 import { renderReport, seedLine, type BenchReport, type CacheSetting, type FlatPagesRun, type WorkerRun } from './bench/report.js'
 import { chooseScenarios, type Scenario } from './bench/scenarios.js'
@@ -39,6 +39,7 @@ async function measureCeiling (bodyFile: string, workers: number, load: LoadOpti
     workers
   })
   try {
+    await warmUpFreshServer(`${server.url}/`, load)
     const ceiling = await measureLoad(`${server.url}/`, load, server.cpuTicks)
     progress(`[${workersLabel(workers)}] ceiling: ${Math.round(ceiling.requestsPerSecond)} req/s`)
     return ceiling
@@ -52,6 +53,7 @@ async function measureScenarios (databasePath: string, workers: number, cache: C
   const server = await startAppServer(databasePath, workers, cache)
   const measurements = new Map<Scenario, Measurement>()
   try {
+    if (scenarios[0]) await warmUpFreshServer(server.url + scenarios[0].path, load)
     for (const scenario of scenarios) {
       const measurement = await measureLoad(server.url + scenario.path, load, server.cpuTicks)
       measurements.set(scenario, measurement)
@@ -133,7 +135,8 @@ async function runBenchmark (options: BenchOptions, argv: string[], dir: string)
     command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
     date: new Date(),
     load: `autocannon ${autocannonVersion}, ${options.connections} connections, pipelining 1, ` +
-      `${options.duration} s per scenario after ${options.warmup} s of warm-up; it runs in one process on the same ` +
+      `${options.duration} s per scenario after ${options.warmup} s of warm-up (a freshly started server, ` +
+      `the ceiling's too, first gets ${FRESH_SERVER_WARMUPS * options.warmup} s on its first URL); it runs in one process on the same ` +
       'machine, so it shares the cores with the server (with 2 workers on 2 cores, the ceiling can fall below 1 worker\'s)',
     seed,
     ceilingBodyBytes,
