@@ -52,10 +52,13 @@ function trigramPhrase (term: string): string {
 type Access = 'positions' | 'trigrams' | 'scan'
 /** How its total is known: kept counts, a count in the same statement, or a total the caller knows. */
 type Counting = 'kept' | 'count' | 'known'
+/** Where its profiles' JSON comes from: the kept table (derived data), or json_object on the rows. */
+type ProfileJson = 'kept' | 'built'
 
 interface Plan {
   access: Access
   counting: Counting
+  profileJson: ProfileJson
   filters: FilterName[]
   orderBy: OrderBy
 }
@@ -116,9 +119,16 @@ function pageSql (plan: Plan): string {
   // ghusers_meta is a few rows: reading them all at once costs what reading one does. Rows come
   // to the aggregates in their subquery's order; an ORDER BY inside json_group_array would sort
   // them again in a temporary B-tree (about a third of the statement's time).
-  const results = plan.access === 'positions'
-    ? positionsResultsSql(plan.orderBy)
-    : `SELECT json_group_array(${profileJsonSql('r')}) FROM (${rowsSql(plan)}) r`
+  let results: string
+  if (plan.access === 'positions') {
+    results = positionsResultsSql(plan.orderBy)
+  } else if (plan.profileJson === 'kept') {
+    // A lookup per row, not a join: the aggregate must take the rows in their subquery's order.
+    const json = `(SELECT json FROM ${PROFILE_JSON_TABLE} WHERE id = r.id)`
+    results = `SELECT '[' || coalesce(group_concat(${json}, ','), '') || ']' FROM (${rowsSql(plan)}) r`
+  } else {
+    results = `SELECT json_group_array(${profileJsonSql('r')}) FROM (${rowsSql(plan)}) r`
+  }
   return `SELECT (SELECT json_group_object(key, value) FROM ghusers_meta) AS meta, ${totalSql(plan)} AS total,
     (${results}) AS results`
 }
@@ -192,7 +202,8 @@ export class ProfilesRepository {
     const meta = JSON.parse(row.meta) as FileMeta
     const dataVersion = `${meta.file_id}.${meta.data_version}`
     const derivedCurrent = meta.derived_version === meta.data_version
-    if (plan.access !== 'scan' && !derivedCurrent && (plan.access === 'positions' || plan.counting === 'kept')) return undefined
+    const reliesOnDerived = plan.access === 'positions' || plan.counting === 'kept' || plan.profileJson === 'kept'
+    if (!derivedCurrent && reliesOnDerived) return undefined
     if (plan.counting === 'known' && known!.dataVersion !== dataVersion) return undefined
     this.derivedCurrent = derivedCurrent
     const total = row.total ?? (plan.counting === 'kept' ? meta.total_count : known!.total)
@@ -205,11 +216,11 @@ export class ProfilesRepository {
     const trigrams = useDerived && filters.username !== undefined && [...filters.username].length >= TRIGRAM_LENGTH
     const access: Access = useDerived && !names.length ? 'positions' : trigrams ? 'trigrams' : 'scan'
     const counting: Counting = useDerived && (!names.length || onlyType) ? 'kept' : totalKnown ? 'known' : 'count'
-    return { access, counting, filters: names, orderBy: filters.order_by }
+    return { access, counting, profileJson: useDerived ? 'kept' : 'built', filters: names, orderBy: filters.order_by }
   }
 
   private statement (plan: Plan): Statement {
-    const key = `${plan.access}:${plan.counting}:${plan.filters.join('+')}:${plan.orderBy}`
+    const key = `${plan.access}:${plan.counting}:${plan.profileJson}:${plan.filters.join('+')}:${plan.orderBy}`
     let statement = this.statements.get(key)
     if (!statement) {
       statement = this.db.prepare(pageSql(plan))
