@@ -7,11 +7,11 @@ import fastifyView from '@fastify/view'
 import { Eta } from 'eta'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import type { AppConfig } from './config.js'
+import { NOT_STORED } from './http/conditionalGet.js'
 import { publicError, schemaErrorMessage } from './http/errors.js'
 import { SERVER_LIMITS } from './http/serverLimits.js'
 import { BOOTSTRAP_DIST_DIR, PUBLIC_DIR, VIEWS_DIR } from './paths.js'
 import profiles from './plugins/app/profiles.js'
-import { NOT_STORED } from './http/conditionalGet.js'
 import { CROSS_ORIGIN_READ_HEADERS } from './plugins/external/cors.js'
 import metrics from './plugins/external/metrics.js'
 import { registerDocs, registerOpenApi } from './plugins/external/openapi.js'
@@ -31,8 +31,8 @@ export interface BuildAppOptions {
 
 const REQUEST_ID_HEADER = 'x-request-id'
 /**
- * What every answer starts with: the security headers, and Cache-Control no-store, which
- * successful GETs (and static files) replace with their own.
+ * What every answer starts with: the security headers, and Cache-Control no-store, which the
+ * successful GETs of the API and the pages (and static files) replace with their own.
  */
 const FIXED_HEADERS: Readonly<Record<string, string>> = Object.freeze({ ...SECURITY_HEADERS, 'cache-control': NOT_STORED })
 const CLIENT_REQUEST_ID = /^[\w.:-]{1,128}$/

@@ -18,10 +18,10 @@ export function ifNoneMatchHits (header: string | undefined, tag: string): boole
   })
 }
 
-/** The Cache-Control of every answer that is not a successful GET's: errors are never stored. */
+/** The default Cache-Control of every answer: errors and the operational routes are never stored. */
 export const NOT_STORED = 'no-store'
 
-/** The Cache-Control of successful GETs (200 and 304): any cache may keep them for `maxAgeSeconds`. */
+/** The Cache-Control of the API's and the pages' successful GETs (200 and 304): any cache may keep them for `maxAgeSeconds`. */
 export function publicCacheControl (maxAgeSeconds: number): string {
   return `public, max-age=${maxAgeSeconds}`
 }

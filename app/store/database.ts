@@ -26,7 +26,7 @@ export async function openWritableDatabase (path: string): Promise<Database> {
 export interface PreparedFile {
   /** Names of the migrations applied. */
   applied: string[]
-  /** Whether positions, counts and the trigram index had to be rebuilt (another tool wrote the file). */
+  /** Whether the derived data (positions, profiles' JSON, counts, trigrams) had to be rebuilt: another tool wrote the file. */
   rebuilt: boolean
 }
 

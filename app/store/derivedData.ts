@@ -50,12 +50,12 @@ export const DERIVED_TABLES_SQL = `
 
 /**
  * The profiles' JSON, kept built: SQLite's json_object costs about 1.4 µs a row, most of what
- * reading a page costs, where concatenating stored text costs a fraction. A new derived table:
- * the derived data is marked stale, so it is filled at the next start or seed.
+ * reading a page costs, where concatenating stored text costs a fraction. The migration fills it
+ * from users at once, so derived data that was current stays current (the rest is not rebuilt).
  */
 export const PROFILE_JSON_TABLE_SQL = `
   CREATE TABLE IF NOT EXISTS ${PROFILE_JSON_TABLE} (id INTEGER PRIMARY KEY, json TEXT NOT NULL);
-  UPDATE ghusers_meta SET value = -1 WHERE key = 'derived_version';`
+  INSERT OR REPLACE INTO ${PROFILE_JSON_TABLE} (id, json) SELECT u.id, ${profileJsonSql('u')} FROM users u;`
 
 /**
  * Refills positions, profiles' JSON, counts and the trigram index from users, and marks them as matching

@@ -112,8 +112,9 @@ function totalSql ({ access, counting, filters }: Plan): string {
 /**
  * One statement per page: the data version, whether the derived data matches it, the total and
  * the rows as a JSON array. One statement is one read transaction, so all of it comes from one
- * snapshot, even while a seed commits; and SQLite builds the JSON, which costs far less than
- * handing each value to JavaScript and serialising it there.
+ * snapshot, even while a seed commits; and SQLite assembles the JSON (from the profiles' kept
+ * JSON while the derived data is current), which costs far less than handing each value to
+ * JavaScript and serialising it there.
  */
 function pageSql (plan: Plan): string {
   // ghusers_meta is a few rows: reading them all at once costs what reading one does. Rows come
@@ -136,9 +137,9 @@ function pageSql (plan: Plan): string {
 /**
  * Three ways to a page, picked per query: the unfiltered list by precomputed position (flat at
  * any depth); a username term of 3+ characters through the trigram index; anything else by a scan
- * of an index with OFFSET. Positions, counts and trigrams are used only while they match the data
- * version; after another tool's write the scans answer, correctly, until the next seed or start-up
- * rebuilds them.
+ * of an index with OFFSET. Positions, counts, trigrams and the kept JSON are used only while they
+ * match the data version; after another tool's write the scans answer, with JSON built from the
+ * rows, correctly, until the next seed or start-up rebuilds them.
  */
 export class ProfilesRepository {
   private readonly statements = new Map<string, Statement>()
@@ -202,7 +203,7 @@ export class ProfilesRepository {
     const meta = JSON.parse(row.meta) as FileMeta
     const dataVersion = `${meta.file_id}.${meta.data_version}`
     const derivedCurrent = meta.derived_version === meta.data_version
-    const reliesOnDerived = plan.access === 'positions' || plan.counting === 'kept' || plan.profileJson === 'kept'
+    const reliesOnDerived = plan.access !== 'scan' || plan.counting === 'kept' || plan.profileJson === 'kept'
     if (!derivedCurrent && reliesOnDerived) return undefined
     if (plan.counting === 'known' && known!.dataVersion !== dataVersion) return undefined
     this.derivedCurrent = derivedCurrent

@@ -96,6 +96,29 @@ describe('positions and counts', () => {
     expectEveryOrderMatches(repository, allRows(path), 11)
   })
 
+  it('are not trusted from a snapshot that shows them stale, by a reader that last saw them current', async () => {
+    const path = join(temporaryDirectory(), 'stale-snapshot.db')
+    await seedDatabase({ databasePath: path, batches: sampleAccounts({ since: 0, total: 150 }) })
+    const repository = new ProfilesRepository(openReadOnlyDatabase(path))
+    expectEveryOrderMatches(repository, allRows(path), 13)
+
+    // Another tool writes; the reader is not asked for the data version before its next pages.
+    const writer = new BetterSqlite3(path)
+    writer.prepare("UPDATE users SET username = 'AAA-renamed', type = 'Bot' WHERE id = ?").run(sampleAccountAt(40).id)
+    writer.prepare("UPDATE users SET type = 'Organization' WHERE id = ?").run(sampleAccountAt(41).id)
+    writer.close()
+
+    const rows = allRows(path)
+    for (const query of [
+      { page: 1, pagination: 10, order_by: 'id' as const, type: 'Bot' as const },
+      { page: 1, pagination: 10, order_by: 'username' as const, username: 'aaa-ren' },
+      { page: 1, pagination: 10, order_by: 'username' as const }
+    ]) {
+      expect(actual(repository, query), JSON.stringify(query)).toEqual(expected(rows, query))
+    }
+    expectEveryOrderMatches(repository, rows, 13)
+  })
+
   it('count what a re-seed wrote', async () => {
     const path = join(temporaryDirectory(), 'reseed.db')
     const repository = await (async () => {

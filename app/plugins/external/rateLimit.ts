@@ -17,7 +17,8 @@ export async function limitRequestRate (scope: FastifyInstance, { enabled, max, 
     max,
     timeWindow: windowSeconds * 1000,
     cache: 10_000,
-    // A CORS preflight is the browser's, not a request of the client's; a 429 to it would read as a network error.
+    // A CORS preflight is the browser's, not a request of the client's; a 429 to it would read as a
+    // network error. Preflights are answered in a scope this hook does not reach; this covers any other OPTIONS.
     allowList: (request) => request.method === 'OPTIONS',
     errorResponseBuilder: (_request, context) => ({
       statusCode: 429,

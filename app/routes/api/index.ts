@@ -13,6 +13,8 @@ export interface ApiOptions {
 }
 
 const api: FastifyPluginAsyncTypebox<ApiOptions> = async (app, { httpCacheMaxAge, rateLimit }) => {
+  // In this order: a 429 carries the CORS headers too, and the preflights' scope, created before
+  // the rate limit's hook is added, is not limited.
   await allowCrossOriginReads(app)
   await limitRequestRate(app, rateLimit)
   const cacheControl = publicCacheControl(httpCacheMaxAge)
