@@ -53,9 +53,11 @@ export const DERIVED_TABLES_SQL = `
  * reading a page costs, where concatenating stored text costs a fraction. The migration fills it
  * from users at once, so derived data that was current stays current (the rest is not rebuilt).
  */
+const FILL_PROFILE_JSON_SQL = `INSERT OR REPLACE INTO ${PROFILE_JSON_TABLE} (id, json) SELECT u.id, ${profileJsonSql('u')} FROM users u;`
+
 export const PROFILE_JSON_TABLE_SQL = `
   CREATE TABLE IF NOT EXISTS ${PROFILE_JSON_TABLE} (id INTEGER PRIMARY KEY, json TEXT NOT NULL);
-  INSERT OR REPLACE INTO ${PROFILE_JSON_TABLE} (id, json) SELECT u.id, ${profileJsonSql('u')} FROM users u;`
+  ${FILL_PROFILE_JSON_SQL}`
 
 /**
  * Refills positions, profiles' JSON, counts and the trigram index from users, and marks them as matching
@@ -69,7 +71,7 @@ export function rebuildDerivedData (db: Database): void {
   }
   db.exec(`
     DELETE FROM ${PROFILE_JSON_TABLE};
-    INSERT INTO ${PROFILE_JSON_TABLE} (id, json) SELECT u.id, ${profileJsonSql('u')} FROM users u;
+    ${FILL_PROFILE_JSON_SQL}
     DELETE FROM ghusers_type_counts;
     INSERT INTO ghusers_type_counts (type, count) SELECT type, count(*) FROM users GROUP BY type;
     UPDATE ghusers_meta SET value = (SELECT count(*) FROM users) WHERE key = 'total_count';

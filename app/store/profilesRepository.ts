@@ -82,7 +82,12 @@ function positionsResultsSql (orderBy: OrderBy): string {
     rows = `SELECT j.json FROM ${positionsTable(orderBy)} p JOIN ${PROFILE_JSON_TABLE} j ON j.id = p.id ` +
       `WHERE p.rank > @offset ORDER BY p.rank ${LIMIT}`
   }
-  return `SELECT '[' || coalesce(group_concat(json, ','), '') || ']' FROM (${rows})`
+  return keptJsonArraySql('json', `(${rows})`)
+}
+
+/** A JSON array of the kept profile texts `json` yields over `from`, in its rows' order ('[]' for none). */
+function keptJsonArraySql (json: string, from: string): string {
+  return `SELECT '[' || coalesce(group_concat(${json}, ','), '') || ']' FROM ${from}`
 }
 
 /** The rows of a filtered page (or of any page without derived data), as a subquery over `users u`. */
@@ -126,7 +131,7 @@ function pageSql (plan: Plan): string {
   } else if (plan.profileJson === 'kept') {
     // A lookup per row, not a join: the aggregate must take the rows in their subquery's order.
     const json = `(SELECT json FROM ${PROFILE_JSON_TABLE} WHERE id = r.id)`
-    results = `SELECT '[' || coalesce(group_concat(${json}, ','), '') || ']' FROM (${rowsSql(plan)}) r`
+    results = keptJsonArraySql(json, `(${rowsSql(plan)}) r`)
   } else {
     results = `SELECT json_group_array(${profileJsonSql('r')}) FROM (${rowsSql(plan)}) r`
   }
