@@ -9,12 +9,16 @@ export function entityTag (...parts: string[]): string {
   return `"${hash('sha256', parts.join('\n'), 'base64url').slice(0, 27)}"`
 }
 
-/** Whether If-None-Match (one tag, a list, weak or strong forms, or *) matches `tag` (weak comparison, RFC 9110). */
-export function ifNoneMatchHits (header: string | undefined, tag: string): boolean {
+/**
+ * Whether If-None-Match (one tag, a list, weak or strong forms, or *) matches `tag` (weak
+ * comparison, RFC 9110). `*` matches any representation there is: pass `exists` false while it
+ * is not known yet whether there is one (a page past the end, an id no account has).
+ */
+export function ifNoneMatchHits (header: string | undefined, tag: string, exists = true): boolean {
   if (!header) return false
   return header.split(',').some((candidate) => {
     const trimmed = candidate.trim()
-    return trimmed === '*' || trimmed.replace(/^W\//, '') === tag
+    return trimmed === '*' ? exists : trimmed.replace(/^W\//, '') === tag
   })
 }
 
@@ -65,7 +69,7 @@ function answerKnown (request: FastifyRequest, reply: FastifyReply, key: string,
   const kept = resultCache.get(key, version)
   if (conditional) {
     const etag = kept?.etag ?? entityTag(key, version)
-    if (ifNoneMatchHits(conditional, etag)) return notModified(reply, etag, cacheControl)
+    if (ifNoneMatchHits(conditional, etag, kept !== undefined)) return notModified(reply, etag, cacheControl)
   }
   return kept && sendKept(request, reply, key, kept)
 }
@@ -78,6 +82,8 @@ function keepAndSend (
   // All of its headers in one object, so that sending it again sets them in one call.
   const kept = { dataVersion, etag, headers: { ...headers, 'content-type': contentType, etag, 'cache-control': cacheControl }, body }
   request.server.resultCache.set(key, kept)
+  // Built, so it exists: an If-None-Match of * (or a tag of a version read meanwhile) holds now.
+  if (ifNoneMatchHits(request.headers['if-none-match'], etag)) return notModified(reply, etag, cacheControl)
   return sendKept(request, reply, key, kept)
 }
 

@@ -71,6 +71,19 @@ describe('ETag and Cache-Control', async () => {
     }
   })
 
+  it.each([
+    '/api/users/profiles?page=99', `/api/users/profiles/${sampleAccountAt(99).id + 1}`, '/users/99', '/users?page=99&type=user'
+  ])('answers If-None-Match: * for %s, which does not exist, with its 404', async (url) => {
+    const plain = await app.inject(url)
+    expect(plain.statusCode).toBe(404)
+    for (let i = 0; i < 2; i++) {
+      const response = await conditional(app, url, '*')
+      expect(response.statusCode).toBe(404)
+      expect(response.body).toBe(plain.body)
+      expect(response.headers.etag).toBeUndefined()
+    }
+  })
+
   it('never answers 304 to a tag issued for another URL', async () => {
     // '/' and '/users' are one page; every other URL is its own representation.
     const urls = SUCCESSFUL_GETS.filter((url) => url !== '/')
