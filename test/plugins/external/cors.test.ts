@@ -51,6 +51,18 @@ describe('CORS on /api', () => {
     expect(Number(response.headers['access-control-max-age'])).toBeGreaterThan(0)
     expect(response.body).toBe('')
   })
+
+  it.each([
+    ['no Origin', { 'access-control-request-method': 'GET' }],
+    ['no Access-Control-Request-Method', { origin: ORIGIN }],
+    ['neither', {}]
+  ])('answers an OPTIONS with %s like a preflight, not with an error in plain text', async (_kind, headers) => {
+    const response = await app.inject({ method: 'OPTIONS', url: '/api/users/profiles', headers })
+    expect(response.statusCode).toBe(204)
+    expect(response.headers['access-control-allow-origin']).toBe('*')
+    expect(String(response.headers['access-control-allow-methods']).split(/,\s*/)).toContain('GET')
+    expect(response.body).toBe('')
+  })
 })
 
 describe('no CORS outside /api', () => {
