@@ -4,8 +4,9 @@ import cluster from 'node:cluster'
 import { statSync } from 'node:fs'
 import type { FastifyInstance, FastifyReply, FastifyRequest, onResponseHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client'
 import { shareWithPrimary } from '../../metrics/clusterMetrics.js'
+import { RequestDurations } from '../../metrics/requestDurations.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -44,35 +45,32 @@ function countOrNaN (count: () => number): number {
   }
 }
 
-type RequestSeries = Histogram.Internal<'method' | 'route' | 'status_code'>
-
 /**
  * Times every request into one histogram, with Fastify's own measure of the answer
  * (reply.elapsedTime). Each route gets its own onResponse hook, added when the route is
- * registered, that knows the route's pattern and keeps one labelled child per method and status:
+ * registered, that knows the route's pattern and keeps one observer per method and status:
  * reading the pattern per request (request.routeOptions builds a new object on every call) cost
  * more than the observation. fastify-metrics kept a timer per request in a WeakMap keyed by the
  * request, a third of a cached answer's cost (see bench/README.md). Requests no route matched
  * are timed by one app-wide hook, under one label.
  */
 function timeRequests (app: FastifyInstance, registry: Registry): void {
-  const histogram = new Histogram({
+  const histogram = new RequestDurations({
     name: 'http_request_duration_seconds',
     help: 'Time to answer a request, by method, route and status',
-    labelNames: ['method', 'route', 'status_code'],
-    buckets: LATENCY_BUCKETS,
-    registers: [registry]
+    buckets: LATENCY_BUCKETS
   })
+  registry.registerMetric(histogram.asMetric())
   const seriesOf = (route: string) => {
-    const series = new Map<string, RequestSeries>()
+    const observers = new Map<string, (seconds: number) => void>()
     return (request: FastifyRequest, reply: FastifyReply): void => {
       const key = `${request.method} ${reply.statusCode}`
-      let child = series.get(key)
-      if (!child) {
-        child = histogram.labels(request.method, route, String(reply.statusCode))
-        series.set(key, child)
+      let observe = observers.get(key)
+      if (!observe) {
+        observe = histogram.observer({ method: request.method, route, status_code: String(reply.statusCode) })
+        observers.set(key, observe)
       }
-      child.observe(reply.elapsedTime / 1000)
+      observe(reply.elapsedTime / 1000)
     }
   }
 
