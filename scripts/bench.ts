@@ -67,23 +67,24 @@ async function measureScenarios (databasePath: string, workers: number, cache: C
   return { measurements, memory: await server.stop() }
 }
 
-/** The mean of two measurements of one thing (the ceiling before and after the scenarios). */
-function meanOf (a: Measurement, b: Measurement): Measurement {
-  return {
-    requestsPerSecond: (a.requestsPerSecond + b.requestsPerSecond) / 2,
-    p50Ms: (a.p50Ms + b.p50Ms) / 2,
-    p99Ms: (a.p99Ms + b.p99Ms) / 2,
-    errors: a.errors + b.errors,
-    serverCpuUsPerRequest: (a.serverCpuUsPerRequest + b.serverCpuUsPerRequest) / 2
-  }
+/**
+ * The middle one of the ceiling's measurements (before, between and after the scenarios), by
+ * requests/s: a shared machine has slow moments, and one of them must not set every ratio.
+ */
+function medianOf (measurements: Measurement[]): Measurement {
+  const sorted = [...measurements].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)
+  return sorted[Math.floor(sorted.length / 2)]!
 }
 
 async function measureWorkers (databasePath: string, bodyFile: string, workers: number, scenarios: Scenario[], load: LoadOptions): Promise<WorkerRun> {
-  // Measured before and after the scenarios, and averaged: a shared machine's speed drifts.
-  const ceilingBefore = await measureCeiling(bodyFile, workers, load)
+  // Measured before the scenarios and after each cache setting's: a shared machine's speed drifts.
+  const ceilings = [await measureCeiling(bodyFile, workers, load)]
   const byCache = new Map<CacheSetting, Awaited<ReturnType<typeof measureScenarios>>>()
-  for (const cache of CACHE_SETTINGS) byCache.set(cache, await measureScenarios(databasePath, workers, cache, scenarios, load))
-  const ceiling = meanOf(ceilingBefore, await measureCeiling(bodyFile, workers, load))
+  for (const cache of CACHE_SETTINGS) {
+    byCache.set(cache, await measureScenarios(databasePath, workers, cache, scenarios, load))
+    ceilings.push(await measureCeiling(bodyFile, workers, load))
+  }
+  const ceiling = medianOf(ceilings)
   return {
     workers,
     ceiling,

@@ -173,7 +173,7 @@ export function renderReport (report: BenchReport): string {
     '',
     ...report.scenarios.map(({ name, path }) => `- ${name}: \`${path}\``),
     '- ceiling: a bare Fastify route sending a pre-serialised buffer as large as the API page 1 body, ' +
-      'with the same worker count, measured before and after the scenarios (the mean is shown); ' +
+      'with the same worker count, measured before the scenarios and after each cache setting (the median of the three is shown); ' +
       '× ceiling is each scenario\'s req/s divided by its req/s.',
     '- server CPU µs/req: the user and system CPU time of the server and its workers during the measured ' +
       'seconds, per answer (from /proc); CPU × ceiling divides it by the ceiling\'s. Steadier than req/s on a ' +
