@@ -67,7 +67,8 @@ export class ResultCache {
   /** Keeps `answer` unless it was read at another version than the current one (a seed committed meanwhile). */
   set (key: string, answer: Answer): void {
     if (!this.answers || answer.dataVersion !== this.version) return
-    this.answers.set(key, typeof answer.body === 'string' ? { ...answer, body: Buffer.from(answer.body) } : answer)
+    const { dataVersion, etag, headers, body } = answer
+    this.answers.set(key, typeof body === 'string' ? { dataVersion, etag, headers, body: Buffer.from(body) } : answer)
   }
 
   /** The key of the answer `url` was last given; valid as long as that answer is. */
