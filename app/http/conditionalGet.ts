@@ -79,9 +79,10 @@ function keepAndSend (
   { dataVersion, contentType, headers, body }: BuiltAnswer
 ): FastifyReply {
   const etag = entityTag(key, dataVersion)
-  // All of its headers in one object, so that sending it again sets them in one call. Not a
-  // spread ({ ...headers, etag }): V8 copies that through its runtime, about 4 µs an answer here.
-  const allHeaders = Object.assign({ 'content-type': contentType, etag, 'cache-control': cacheControl }, headers)
+  // All of its headers in one object, so that sending it again sets them in one call; ours last,
+  // so that they win. Not a spread ({ ...headers, etag }): V8 copies one through its runtime,
+  // which cost 16 µs of an uncached API page (bench/README.md, fourth round).
+  const allHeaders = Object.assign({}, headers, { 'content-type': contentType, etag, 'cache-control': cacheControl })
   const kept = { dataVersion, etag, headers: allHeaders, body }
   request.server.resultCache.set(key, kept)
   // Built, so it exists: an If-None-Match of * (or a tag of a version read meanwhile) holds now.
