@@ -9,6 +9,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import type { AppConfig } from './config.js'
 import { NOT_STORED } from './http/conditionalGet.js'
 import { publicError, schemaErrorMessage } from './http/errors.js'
+import { lazyRequestLogger } from './http/requestLogger.js'
 import { SERVER_LIMITS } from './http/serverLimits.js'
 import { BOOTSTRAP_DIST_DIR, PUBLIC_DIR, VIEWS_DIR } from './paths.js'
 import profiles from './plugins/app/profiles.js'
@@ -53,6 +54,8 @@ export async function buildApp (config: BuildAppConfig, options: BuildAppOptions
   const app: FastifyInstance = Fastify({
     logger: options.logger ?? false,
     genReqId: requestId,
+    // Without a logger Fastify makes no children at all; with one, only those that will write.
+    childLoggerFactory: options.logger ? lazyRequestLogger : undefined,
     trustProxy: trustedProxies(config.trustProxy),
     connectionTimeout: SERVER_LIMITS.connectionTimeout,
     keepAliveTimeout: SERVER_LIMITS.keepAliveTimeout,
