@@ -54,7 +54,8 @@ export async function buildApp (config: BuildAppConfig, options: BuildAppOptions
   const app: FastifyInstance = Fastify({
     logger: options.logger ?? false,
     genReqId: requestId,
-    // Without a logger Fastify makes no children at all; with one, only those that will write.
+    // The lazy logger needs a pino parent. Without a logger Fastify makes no children at all, as
+    // long as its own factory is kept.
     childLoggerFactory: options.logger ? lazyRequestLogger : undefined,
     trustProxy: trustedProxies(config.trustProxy),
     connectionTimeout: SERVER_LIMITS.connectionTimeout,

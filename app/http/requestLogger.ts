@@ -1,16 +1,15 @@
 // Each request's logger: the app's pino logger bound to the request's id, made only when the
 // request writes a line. Fastify's own factory makes a pino child for every request, which
 // serialises its bindings at once (bench/README.md, fifth round), for nothing when the level
-// (warn, say) lets no line of that request through.
+// (warn, say) lets no line of that request through. It offers Fastify's logger interface (what
+// Fastify, its plugins and our code call on request.log), plus pino's isLevelEnabled.
 import type { FastifyBaseLogger } from 'fastify'
-import type { Bindings, ChildLoggerOptions, Logger, LevelWithSilent } from 'pino'
-
-type Level = Exclude<LevelWithSilent, 'silent'>
+import type { Bindings, ChildLoggerOptions, Level, Logger } from 'pino'
 
 class RequestLogger implements FastifyBaseLogger {
   private bound: Logger | undefined
 
-  constructor (private readonly parent: Logger, private readonly bindings: Bindings) {}
+  constructor (private readonly parent: Logger, private readonly requestBindings: Bindings) {}
 
   get level (): string {
     return (this.bound ?? this.parent).level
@@ -18,6 +17,10 @@ class RequestLogger implements FastifyBaseLogger {
 
   set level (level: string) {
     this.boundLogger().level = level
+  }
+
+  isLevelEnabled (level: string): boolean {
+    return (this.bound ?? this.parent).isLevelEnabled(level)
   }
 
   fatal (...args: unknown[]): void { this.write('fatal', args) }
@@ -33,23 +36,25 @@ class RequestLogger implements FastifyBaseLogger {
   }
 
   private boundLogger (): Logger {
-    this.bound ??= this.parent.child(this.bindings)
+    this.bound ??= this.parent.child(this.requestBindings)
     return this.bound
   }
 
   private write (level: Level, args: unknown[]): void {
     if (!this.bound && !this.parent.isLevelEnabled(level)) return
-    const log: (...args: unknown[]) => void = this.boundLogger()[level]
-    log.apply(this.bound, args)
+    const bound = this.boundLogger()
+    const log: (...args: unknown[]) => void = bound[level]
+    log.apply(bound, args)
   }
 }
 
 /**
- * Fastify's childLoggerFactory: a lazy child, unless the route asks for a level or serializers of
- * its own (the operational routes do), which a pino child holds from the start.
+ * Fastify's childLoggerFactory, for a pino logger: a lazy child, unless Fastify passes options
+ * (a route's own level: /metrics and the /docs routes set one), which a pino child holds from
+ * the start.
  */
 export function lazyRequestLogger (logger: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions): FastifyBaseLogger {
   const parent = logger as Logger
-  if (options.level !== undefined || options.serializers !== undefined) return parent.child(bindings, options)
+  if (Object.keys(options).length > 0) return parent.child(bindings, options)
   return new RequestLogger(parent, bindings)
 }

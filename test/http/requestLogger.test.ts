@@ -56,6 +56,7 @@ describe('the request logger', () => {
     const log = lazyRequestLogger(logger, { reqId: 'r-2' }, {})
     log.child({ part: 'cache' }).warn('evicted')
     log.level = 'debug'
+    expect(log.level).toBe('debug')
     log.debug('now written')
     expect(logger.level).toBe('warn')
     await flushed()
@@ -65,14 +66,26 @@ describe('the request logger', () => {
     ])
   })
 
-  it('is a pino child at once for a route with a level of its own', () => {
-    const { logger, children } = capturedLogger('info')
-    const log = lazyRequestLogger(logger, { reqId: 'r-3' }, { level: 'warn' })
+  it('is a pino child at once for a route with a level or serializers of its own', async () => {
+    const { logger, lines, children } = capturedLogger('info')
+    const quiet = lazyRequestLogger(logger, { reqId: 'r-3' }, { level: 'warn' })
     expect(children()).toBe(1)
-    expect(log.level).toBe('warn')
+    expect(quiet.level).toBe('warn')
+    const masked = lazyRequestLogger(logger, { reqId: 'r-4' }, { serializers: { token: () => '***' } })
+    expect(children()).toBe(2)
+    masked.info({ token: 'secret' }, 'signed in')
+    await flushed()
+    expect(lines).toMatchObject([{ reqId: 'r-4', token: '***', msg: 'signed in' }])
   })
 
-  it('logs each request of the app with its id, and nothing of /metrics below warn', async () => {
+  it('is the app\'s: no child for a request at warn, and every request\'s lines with its id at info', async () => {
+    const quiet = lineCollector()
+    let children = 0
+    const quietApp = await buildApp(appConfig(await sampleDatabase(5)), { logger: { level: 'warn', stream: quiet.stream, onChild: () => { children++ } } })
+    expect((await quietApp.inject('/api/users/profiles')).statusCode).toBe(200)
+    await quietApp.close()
+    expect(children).toBe(0)
+
     const { lines, stream } = lineCollector()
     const app = await buildApp(appConfig(await sampleDatabase(5)), { logger: { level: 'info', stream } })
     await app.inject({ url: '/api/users/profiles', headers: { 'x-request-id': 'req-a' } })
