@@ -1,8 +1,8 @@
 // Each request's logger: the app's pino logger bound to the request's id, made only when the
 // request writes a line. Fastify's own factory makes a pino child for every request, which
 // serialises its bindings at once (bench/README.md, fifth round), for nothing when the level
-// (warn, say) lets no line of that request through. It offers Fastify's logger interface (what
-// Fastify, its plugins and our code call on request.log), plus pino's isLevelEnabled.
+// (warn, say) lets no line of that request through. It offers Fastify's logger interface: what
+// Fastify, its plugins and our code call on request.log.
 import type { FastifyBaseLogger } from 'fastify'
 import type { Bindings, ChildLoggerOptions, Level, Logger } from 'pino'
 
@@ -17,10 +17,6 @@ class RequestLogger implements FastifyBaseLogger {
 
   set level (level: string) {
     this.boundLogger().level = level
-  }
-
-  isLevelEnabled (level: string): boolean {
-    return (this.bound ?? this.parent).isLevelEnabled(level)
   }
 
   fatal (...args: unknown[]): void { this.write('fatal', args) }
@@ -55,6 +51,11 @@ class RequestLogger implements FastifyBaseLogger {
  */
 export function lazyRequestLogger (logger: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions): FastifyBaseLogger {
   const parent = logger as Logger
-  if (Object.keys(options).length > 0) return parent.child(bindings, options)
-  return new RequestLogger(parent, bindings)
+  return hasOwnOptions(options) ? parent.child(bindings, options) : new RequestLogger(parent, bindings)
+}
+
+/** Whether Fastify passed any option (its object is empty for most routes); no array per request, unlike Object.keys. */
+function hasOwnOptions (options: ChildLoggerOptions): boolean {
+  for (const key in options) if (Object.hasOwn(options, key)) return true
+  return false
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import type { FastifyInstance } from 'fastify'
-import { buildApp, type BuildAppConfig } from '../../app/app.js'
+import { buildApp, type BuildAppConfig, type BuildAppOptions } from '../../app/app.js'
 import { createConfig } from '../../app/config.js'
 import type { Profile, ProfilesQuery } from '../../app/schemas/profiles.js'
 import { sampleAccounts } from '../../app/seed/sampleAccounts.js'
@@ -80,8 +80,10 @@ export function appConfig (databasePath: string, overrides: Partial<BuildAppConf
 }
 
 /** The app on a database file, as the server builds it; closed when the test (or the test file) ends. */
-export async function build (databasePath: string, overrides: Partial<BuildAppConfig> = {}): Promise<FastifyInstance> {
-  const app = await buildApp(appConfig(databasePath, overrides))
+export async function build (
+  databasePath: string, overrides: Partial<BuildAppConfig> = {}, options: BuildAppOptions = {}
+): Promise<FastifyInstance> {
+  const app = await buildApp(appConfig(databasePath, overrides), options)
   cleanUpLater(() => app.close())
   return app
 }

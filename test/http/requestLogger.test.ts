@@ -4,17 +4,15 @@ import { Writable } from 'node:stream'
 import pino from 'pino'
 import { describe, expect, it } from 'vitest'
 import { lazyRequestLogger } from '../../app/http/requestLogger.js'
-import { buildApp } from '../../app/app.js'
-import { appConfig, sampleDatabase } from '../helpers/fixtures.js'
-
-type Line = Record<string, unknown>
+import { build, sampleDatabase } from '../helpers/fixtures.js'
+import type { LogLine } from '../helpers/serverProcess.js'
 
 /** A stream collecting the JSON lines written to it. */
 function lineCollector () {
-  const lines: Line[] = []
+  const lines: LogLine[] = []
   const stream = new Writable({
     write (chunk: Buffer, _encoding, done) {
-      for (const text of chunk.toString().split('\n')) if (text) lines.push(JSON.parse(text) as Line)
+      for (const text of chunk.toString().split('\n')) if (text) lines.push(JSON.parse(text) as LogLine)
       done()
     }
   })
@@ -81,16 +79,14 @@ describe('the request logger', () => {
   it('is the app\'s: no child for a request at warn, and every request\'s lines with its id at info', async () => {
     const quiet = lineCollector()
     let children = 0
-    const quietApp = await buildApp(appConfig(await sampleDatabase(5)), { logger: { level: 'warn', stream: quiet.stream, onChild: () => { children++ } } })
+    const quietApp = await build(await sampleDatabase(5), {}, { logger: { level: 'warn', stream: quiet.stream, onChild: () => { children++ } } })
     expect((await quietApp.inject('/api/users/profiles')).statusCode).toBe(200)
-    await quietApp.close()
     expect(children).toBe(0)
 
     const { lines, stream } = lineCollector()
-    const app = await buildApp(appConfig(await sampleDatabase(5)), { logger: { level: 'info', stream } })
+    const app = await build(await sampleDatabase(5), {}, { logger: { level: 'info', stream } })
     await app.inject({ url: '/api/users/profiles', headers: { 'x-request-id': 'req-a' } })
     await app.inject({ url: '/metrics', headers: { 'x-request-id': 'req-b' } })
-    await app.close()
     await flushed()
     expect(lines.filter((line) => line.reqId === 'req-a').map((line) => line.msg)).toEqual(['incoming request', 'request completed'])
     expect(lines.filter((line) => line.reqId === 'req-b')).toEqual([])
