@@ -44,8 +44,11 @@ export async function seedDatabase ({ databasePath, batches, onProgress }: SeedO
 
   const commit = (): void => {
     if (!db) return
-    // One version bump for the whole run instead of one per row from the triggers.
-    db.exec(`UPDATE ghusers_meta SET value = value + 1 WHERE key = 'data_version'; ${SECONDARY_INDEXES_SQL}`)
+    // One version bump for the whole run instead of one per row from the triggers. A new file id
+    // too: copies of one file seeded apart (one per machine) must not reach the same version, or
+    // their ETags and the answers they share through Redis would name different data alike.
+    db.exec(`UPDATE ghusers_meta SET value = value + 1 WHERE key = 'data_version';
+      UPDATE ghusers_meta SET value = lower(hex(randomblob(8))) WHERE key = 'file_id'; ${SECONDARY_INDEXES_SQL}`)
     rebuildDerivedData(db)
     db.exec(`${CHANGE_TRIGGERS_SQL} COMMIT;`)
   }

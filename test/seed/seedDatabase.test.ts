@@ -1,5 +1,5 @@
 // The writer: upserts, one version bump per run, no half-written state, partial runs kept.
-import { existsSync } from 'node:fs'
+import { copyFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
@@ -34,6 +34,25 @@ describe('seedDatabase', () => {
     expect(result.lastId).toBe(sampleAccountAt(249).id)
     expect(rows(path)).toEqual(Array.from({ length: 250 }, (_, i) => sampleAccountAt(i)))
     expect(dataVersion(path)).toBe(first + 1)
+  })
+
+  it('gives copies of one file seeded apart different versions, though each bumped its count once', async () => {
+    const dir = temporaryDirectory()
+    const original = join(dir, 'users.db')
+    await seedDatabase({ databasePath: original, batches: sampleAccounts({ since: 0, total: 20 }) })
+    const copy = join(dir, 'copy.db')
+    copyFileSync(original, copy)
+    await seedDatabase({ databasePath: original, batches: sampleAccounts({ since: 0, total: 30 }) })
+    await seedDatabase({ databasePath: copy, batches: sampleAccounts({ since: 100, total: 30 }) })
+
+    expect(dataVersion(copy)).toBe(dataVersion(original))
+    const versions = [original, copy].map((path) => {
+      const db = openReadOnlyDatabase(path)
+      const version = new ProfilesRepository(db).dataVersion()
+      db.close()
+      return version
+    })
+    expect(versions[0]).not.toBe(versions[1])
   })
 
   it('updates a stored account and hands a login that moved to its new id', async () => {
