@@ -2,6 +2,7 @@
 import { isIP } from 'node:net'
 import envSchema from 'env-schema'
 import { Type, type Static } from 'typebox'
+import type { ResultCacheOptions } from './http/resultCache.js'
 import { databasePathFrom } from './paths.js'
 
 const OnOff = (fallback: 'on' | 'off') => Type.Enum(['on', 'off'], { default: fallback })
@@ -18,6 +19,8 @@ const Environment = Type.Object({
   RESULT_CACHE: OnOff('on'),
   RESULT_CACHE_MAX_ENTRIES: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 5000 }),
   RESULT_CACHE_MAX_MB: Type.Integer({ minimum: 1, maximum: 4096, default: 32 }),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://[^\\s]+$', description: 'a redis:// or rediss:// URL' })),
+  REDIS_CACHE_TTL: Type.Integer({ minimum: 1, maximum: 2_592_000, default: 3600 }),
   CACHE_MAX_AGE: Type.Integer({ minimum: 0, maximum: 31_536_000, default: 60 }),
   WEB_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 1 }),
   RATE_LIMIT: OnOff('on'),
@@ -41,8 +44,8 @@ export interface AppConfig {
   host: string
   databasePath: string
   logLevel: EnvironmentValues['LOG_LEVEL']
-  /** The server-side cache of finished answers, bounded by count and by bytes. */
-  resultCache: { enabled: boolean, maxEntries: number, maxBytes: number }
+  /** The server-side cache of finished answers, bounded by count and by bytes, with Redis behind it when set. */
+  resultCache: ResultCacheOptions
   /** Seconds browsers and proxies may reuse a response before revalidating it. */
   httpCacheMaxAge: number
   /** Worker processes sharing the port (node:cluster); 1 serves from the main process. */
@@ -132,7 +135,8 @@ export function createConfig (env: Record<string, string | undefined> = process.
     resultCache: {
       enabled: values.RESULT_CACHE === 'on',
       maxEntries: values.RESULT_CACHE_MAX_ENTRIES,
-      maxBytes: values.RESULT_CACHE_MAX_MB * 1024 * 1024
+      maxBytes: values.RESULT_CACHE_MAX_MB * 1024 * 1024,
+      redis: values.REDIS_URL === undefined ? undefined : { url: values.REDIS_URL, ttlSeconds: values.REDIS_CACHE_TTL }
     },
     httpCacheMaxAge: values.CACHE_MAX_AGE,
     workers: values.WEB_CONCURRENCY,

@@ -42,22 +42,27 @@ export interface BuiltAnswer {
 /**
  * Answers a GET with the representation named `key` (one normalised query of one route):
  * a 304 when If-None-Match holds its tag at the current data version; else the answer kept in
- * the result cache; else the one `build` reads, which is kept for next time. The data version is
- * read first only when the cache is on or the request is conditional: otherwise `build`'s own
- * read (one statement, one snapshot) is the only trip to the database. For a `build` that needs
- * no waiting (the API's), so that its answer costs no promise; the pages render with answerAsync.
+ * the result cache (this process's memory, then Redis when there is a shared tier); else the one
+ * `build` reads, which is kept for next time. The data version is read first only when the cache
+ * is on or the request is conditional: otherwise `build`'s own read (one statement, one snapshot)
+ * is the only trip to the database. For a `build` that needs no waiting (the API's): without a
+ * shared tier its answer costs no promise, and a promise is returned only when one was awaited.
  */
 export function answer (
   request: FastifyRequest, reply: FastifyReply, key: string, cacheControl: string, build: () => BuiltAnswer
-): FastifyReply {
-  return answerKnown(request, reply, key, cacheControl) ?? keepAndSend(request, reply, key, cacheControl, build())
+): undefined | Promise<void> {
+  if (answerKnown(request, reply, key, cacheControl)) return undefined
+  if (request.server.resultCache.shared) return answerShared(request, reply, key, cacheControl, build)
+  keepAndSend(request, reply, key, cacheControl, build())
+  return undefined
 }
 
 /** answer(), for a `build` that must wait (a template to render). */
 export async function answerAsync (
   request: FastifyRequest, reply: FastifyReply, key: string, cacheControl: string, build: () => Promise<BuiltAnswer>
 ): Promise<FastifyReply> {
-  return answerKnown(request, reply, key, cacheControl) ?? keepAndSend(request, reply, key, cacheControl, await build())
+  if (!answerKnown(request, reply, key, cacheControl)) await answerShared(request, reply, key, cacheControl, build)
+  return reply
 }
 
 /** The 304 or the kept answer, when there is one to send; the reply it was sent on. */
@@ -74,6 +79,21 @@ function answerKnown (request: FastifyRequest, reply: FastifyReply, key: string,
   return kept && sendKept(request, reply, key, kept)
 }
 
+/** The answer Redis holds (kept in memory from then on), or else the one `build` reads. */
+async function answerShared (
+  request: FastifyRequest, reply: FastifyReply, key: string, cacheControl: string, build: () => BuiltAnswer | Promise<BuiltAnswer>
+): Promise<void> {
+  const { profiles, resultCache } = request.server
+  const stored = await resultCache.shared?.get(key, profiles.dataVersion())
+  if (!stored) {
+    keepAndSend(request, reply, key, cacheControl, await build())
+    return
+  }
+  resultCache.set(key, stored)
+  if (ifNoneMatchHits(request.headers['if-none-match'], stored.etag)) notModified(reply, stored.etag, cacheControl)
+  else sendKept(request, reply, key, stored)
+}
+
 function keepAndSend (
   request: FastifyRequest, reply: FastifyReply, key: string, cacheControl: string,
   { dataVersion, contentType, headers, body }: BuiltAnswer
@@ -85,6 +105,7 @@ function keepAndSend (
   const allHeaders = Object.assign({}, headers, { 'content-type': contentType, etag, 'cache-control': cacheControl })
   const kept = { dataVersion, etag, headers: allHeaders, body }
   request.server.resultCache.set(key, kept)
+  request.server.resultCache.shared?.set(key, kept)
   // Built, so it exists: an If-None-Match of * (or a tag of a version read meanwhile) holds now.
   if (ifNoneMatchHits(request.headers['if-none-match'], etag)) return notModified(reply, etag, cacheControl)
   return sendKept(request, reply, key, kept)

@@ -1,6 +1,7 @@
 // The server-side result cache: finished answers (body and headers) per query, valid for one
 // data version, bounded by count and by bytes, emptied when the data changes.
 import { LRUCache } from 'lru-cache'
+import type { SharedAnswers } from './sharedAnswers.js'
 
 /** A successful answer, ready to send again as it is. */
 export interface Answer {
@@ -17,6 +18,8 @@ export interface ResultCacheOptions {
   enabled: boolean
   maxEntries: number
   maxBytes: number
+  /** Redis (REDIS_URL) behind this process's memory, when the cache is enabled. */
+  redis?: { url: string, ttlSeconds: number }
 }
 
 export interface ResultCacheStats {
@@ -37,7 +40,8 @@ export class ResultCache {
   private hits = 0
   private misses = 0
 
-  constructor ({ enabled, maxEntries, maxBytes }: ResultCacheOptions) {
+  /** `shared`: Redis, the tier behind this process's memory, for every worker and machine. */
+  constructor ({ enabled, maxEntries, maxBytes }: ResultCacheOptions, readonly shared?: SharedAnswers) {
     this.answers = enabled
       ? new LRUCache({ max: maxEntries, maxSize: maxBytes, sizeCalculation: (answer) => answer.body.length + 200 })
       : undefined

@@ -138,6 +138,36 @@ async function metricsPlugin (app: FastifyInstance, { databasePath }: MetricsPlu
       collect () { this.set(countOrNaN(() => profiles.countAll())) }
     })
   ]
+  const { shared } = resultCache
+  if (shared) {
+    ownMetrics.push(
+      new Counter({
+        name: 'ghusers_redis_cache_hits_total',
+        help: 'Answers this process\'s memory lacked and Redis held',
+        registers: [],
+        collect () { this.reset(); this.inc(shared.stats.hits) }
+      }),
+      new Counter({
+        name: 'ghusers_redis_cache_misses_total',
+        help: 'Answers Redis did not hold or could not give (errors included), read from the database',
+        registers: [],
+        collect () { this.reset(); this.inc(shared.stats.misses) }
+      }),
+      new Counter({
+        name: 'ghusers_redis_cache_errors_total',
+        help: 'Redis commands that failed or timed out',
+        registers: [],
+        collect () { this.reset(); this.inc(shared.stats.errors) }
+      }),
+      new Gauge({
+        name: 'ghusers_redis_cache_up',
+        help: '1 while Redis is connected, 0 while the result cache answers from memory and the database only',
+        registers: [],
+        aggregator: 'min',
+        collect () { this.set(shared.stats.up ? 1 : 0) }
+      })
+    )
+  }
   for (const metric of ownMetrics) registry.registerMetric(metric)
 
   if (cluster.isWorker) shareWithPrimary(registry)

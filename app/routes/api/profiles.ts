@@ -46,7 +46,7 @@ const profilesRoutes: FastifyPluginAsyncTypebox<ProfilesRoutesOptions> = async (
     preValidation: checking(profilesQueryRules({ unknown: 'reject', emptyMeansAbsent: false }))
   }, (request, reply) => {
     const query = request.query
-    answer(request, reply, `api-list:${canonicalQueryKey(query)}`, cacheControl,
+    return answer(request, reply, `api-list:${canonicalQueryKey(query)}`, cacheControl,
       () => listAnswer(query, app.profiles.readPage(query)))
   })
 
@@ -65,7 +65,7 @@ const profilesRoutes: FastifyPluginAsyncTypebox<ProfilesRoutesOptions> = async (
     )
   }, (request, reply) => {
     const { id } = request.params
-    answer(request, reply, `api-profile:${id}`, cacheControl, () => {
+    return answer(request, reply, `api-profile:${id}`, cacheControl, () => {
       const dataVersion = app.profiles.dataVersion()
       const profile = app.profiles.findById(id)
       if (!profile) throw createError(404, `No profile with id ${id}`)
