@@ -8,6 +8,7 @@ import { Eta } from 'eta'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import type { AppConfig } from './config.js'
 import { NOT_STORED } from './http/conditionalGet.js'
+import { clientErrorAnswerer, SHUTTING_DOWN } from './http/edgeAnswers.js'
 import { publicError, schemaErrorMessage } from './http/errors.js'
 import { lazyRequestLogger } from './http/requestLogger.js'
 import { SERVER_LIMITS } from './http/serverLimits.js'
@@ -63,6 +64,9 @@ export async function buildApp (config: BuildAppConfig, options: BuildAppOptions
     requestTimeout: SERVER_LIMITS.requestTimeout,
     bodyLimit: SERVER_LIMITS.bodyLimit,
     http: { headersTimeout: SERVER_LIMITS.headersTimeout, maxHeaderSize: SERVER_LIMITS.maxHeaderSize },
+    // Fastify's own answers to these lack our headers: ours are the hook below and this handler.
+    return503OnClosing: false,
+    clientErrorHandler: clientErrorAnswerer(FIXED_HEADERS),
     schemaErrorFormatter: schemaErrorMessage,
     // URLs the router cannot match at all get the same 400 as any bad parameter.
     frameworkErrors: (error, request, reply) => answerUnroutableUrl(app, error, request, reply),
@@ -81,10 +85,17 @@ export async function buildApp (config: BuildAppConfig, options: BuildAppOptions
     if (body.statusCode >= 500) request.log.error({ err: error }, 'request failed')
     return reply.code(body.statusCode).header('cache-control', NOT_STORED).send(body)
   })
-  // One hook for the headers every answer carries: each hook costs every request its turn.
+  // One hook for the headers every answer carries (each hook costs every request its turn), and
+  // the 503 of a request that arrives on an open connection once the server is shutting down.
+  let closing = false
+  app.addHook('preClose', (done) => {
+    closing = true
+    done()
+  })
   app.addHook('onRequest', (request, reply, done) => {
     reply.headers(FIXED_HEADERS).header(REQUEST_ID_HEADER, request.id)
-    done()
+    if (closing) reply.code(503).send(SHUTTING_DOWN)
+    else done()
   })
   await app.register(profiles, { databasePath: config.databasePath, resultCache: config.resultCache })
   await app.register(metrics, { databasePath: config.databasePath })
