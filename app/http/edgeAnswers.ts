@@ -4,6 +4,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
+import type { PublicError } from './errors.js'
 import { SERVER_LIMITS } from './serverLimits.js'
 
 /** Node's error for a request it could not parse, or that took too long. */
@@ -19,9 +20,9 @@ function statusOf (error: ClientError): { statusCode: number, message: string } 
 }
 
 /**
- * Fastify's clientErrorHandler: the JSON error of every other answer, with `fixedHeaders`
- * (the security headers and Cache-Control no-store), written on the socket, which is then closed: Node cannot parse
- * what follows a request it could not parse.
+ * Fastify's clientErrorHandler: the JSON error of every other answer, with `fixedHeaders` (the
+ * security headers and Cache-Control no-store), written on the socket, which is then closed:
+ * Node cannot parse what follows a request it could not parse.
  */
 export function clientErrorAnswerer (fixedHeaders: Readonly<Record<string, string>>) {
   const headerLines = Object.entries(fixedHeaders).map(([name, value]) => `${name}: ${value}\r\n`).join('')
@@ -30,7 +31,7 @@ export function clientErrorAnswerer (fixedHeaders: Readonly<Record<string, strin
     if (error.code === 'ECONNRESET' || socket.destroyed) return
     const { statusCode, message } = statusOf(error)
     const status = STATUS_CODES[statusCode]!
-    const body = JSON.stringify({ statusCode, error: status, message })
+    const body = JSON.stringify({ statusCode, error: status, message } satisfies PublicError)
     this.log.debug({ err: error }, `client error: ${statusCode}`)
     if (socket.writable) {
       socket.write(`HTTP/1.1 ${statusCode} ${status}\r\n${headerLines}content-type: application/json; charset=utf-8\r\n` +
@@ -40,4 +41,5 @@ export function clientErrorAnswerer (fixedHeaders: Readonly<Record<string, strin
   }
 }
 
-export const SHUTTING_DOWN = { statusCode: 503, error: 'Service Unavailable', message: 'The server is shutting down: try again' } as const
+/** The body of the 503 a request gets once the server is shutting down (the app's onRequest hook sends it). */
+export const SHUTTING_DOWN: Readonly<PublicError> = { statusCode: 503, error: 'Service Unavailable', message: 'The server is shutting down: try again' }

@@ -90,6 +90,11 @@ function timeRequests (app: FastifyInstance, registry: Registry): void {
   })
 }
 
+/** A counter of ours that keeps no count: it reports `read()` (a running total) when scraped. */
+function countRead (name: string, help: string, read: () => number): Counter {
+  return new Counter({ name, help, registers: [], collect () { this.reset(); this.inc(read()) } })
+}
+
 async function metricsPlugin (app: FastifyInstance, { databasePath }: MetricsPluginOptions): Promise<void> {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
@@ -98,18 +103,10 @@ async function metricsPlugin (app: FastifyInstance, { databasePath }: MetricsPlu
   const { profiles, resultCache } = app
   // Read when scraped, so counting costs the request path nothing.
   const ownMetrics = [
-    new Counter({
-      name: 'ghusers_result_cache_hits_total',
-      help: 'Queries answered from the server-side result cache',
-      registers: [],
-      collect () { this.reset(); this.inc(resultCache.stats.hits) }
-    }),
-    new Counter({
-      name: 'ghusers_result_cache_misses_total',
-      help: 'Queries the result cache did not hold, answered from the database',
-      registers: [],
-      collect () { this.reset(); this.inc(resultCache.stats.misses) }
-    }),
+    countRead('ghusers_result_cache_hits_total', 'Queries answered from the server-side result cache',
+      () => resultCache.stats.hits),
+    countRead('ghusers_result_cache_misses_total', 'Queries the result cache did not hold, answered from the database',
+      () => resultCache.stats.misses),
     new Gauge({
       name: 'ghusers_result_cache_entries',
       help: 'Results held in the server-side result cache',
@@ -141,24 +138,11 @@ async function metricsPlugin (app: FastifyInstance, { databasePath }: MetricsPlu
   const { shared } = resultCache
   if (shared) {
     ownMetrics.push(
-      new Counter({
-        name: 'ghusers_redis_cache_hits_total',
-        help: 'Answers this process\'s memory lacked and Redis held',
-        registers: [],
-        collect () { this.reset(); this.inc(shared.stats.hits) }
-      }),
-      new Counter({
-        name: 'ghusers_redis_cache_misses_total',
-        help: 'Answers Redis did not hold or could not give (errors included), read from the database',
-        registers: [],
-        collect () { this.reset(); this.inc(shared.stats.misses) }
-      }),
-      new Counter({
-        name: 'ghusers_redis_cache_errors_total',
-        help: 'Redis commands that failed or timed out',
-        registers: [],
-        collect () { this.reset(); this.inc(shared.stats.errors) }
-      }),
+      countRead('ghusers_redis_cache_hits_total', 'Answers this process\'s memory lacked and Redis held',
+        () => shared.stats.hits),
+      countRead('ghusers_redis_cache_misses_total', 'Answers Redis did not hold or could not give (errors included), read from the database',
+        () => shared.stats.misses),
+      countRead('ghusers_redis_cache_errors_total', 'Redis commands that failed or timed out', () => shared.stats.errors),
       new Gauge({
         name: 'ghusers_redis_cache_up',
         help: '1 while Redis is connected, 0 while the result cache answers from memory and the database only',
