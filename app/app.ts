@@ -1,6 +1,4 @@
 // buildApp(): the whole service as a Fastify instance, for the server, the tests and benchmarks.
-import { randomUUID } from 'node:crypto'
-import type { IncomingMessage } from 'node:http'
 import fastifyStatic from '@fastify/static'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import fastifyView from '@fastify/view'
@@ -10,6 +8,8 @@ import type { AppConfig } from './config.js'
 import { NOT_STORED } from './http/conditionalGet.js'
 import { clientErrorAnswerer, SHUTTING_DOWN } from './http/edgeAnswers.js'
 import { publicError, schemaErrorMessage } from './http/errors.js'
+import { FrontDoor } from './http/frontDoor.js'
+import { REQUEST_ID_HEADER, requestId } from './http/requestId.js'
 import { lazyRequestLogger } from './http/requestLogger.js'
 import { SERVER_LIMITS } from './http/serverLimits.js'
 import { BOOTSTRAP_DIST_DIR, PUBLIC_DIR, VIEWS_DIR } from './paths.js'
@@ -31,19 +31,13 @@ export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger']
 }
 
-const REQUEST_ID_HEADER = 'x-request-id'
 /**
  * What every answer starts with: the security headers, and Cache-Control no-store, which the
  * successful GETs of the API and the pages (and static files) replace with their own.
  */
 const FIXED_HEADERS: Readonly<Record<string, string>> = Object.freeze({ ...SECURITY_HEADERS, 'cache-control': NOT_STORED })
-const CLIENT_REQUEST_ID = /^[\w.:-]{1,128}$/
-
-/** The id a proxy or client sent in X-Request-Id when it is a sane token, a new UUID otherwise. */
-function requestId (request: IncomingMessage): string {
-  const sent = request.headers[REQUEST_ID_HEADER]
-  return typeof sent === 'string' && CLIENT_REQUEST_ID.test(sent) ? sent : randomUUID()
-}
+/** The levels at which Fastify writes a line for every request (it logs them at info). */
+const REQUEST_LINE_LEVELS = new Set(['info', 'debug', 'trace'])
 
 /** Fastify's trustProxy; a number n trusts the n hops nearest to us (Fastify's types lack the number form). */
 function trustedProxies (setting: AppConfig['trustProxy']): boolean | string | ((address: string, hop: number) => boolean) {
@@ -52,6 +46,7 @@ function trustedProxies (setting: AppConfig['trustProxy']): boolean | string | (
 
 /** Builds the app on an existing database file, first bringing the file up to our schema. */
 export async function buildApp (config: BuildAppConfig, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const frontDoor = new FrontDoor()
   const app: FastifyInstance = Fastify({
     logger: options.logger ?? false,
     genReqId: requestId,
@@ -59,11 +54,9 @@ export async function buildApp (config: BuildAppConfig, options: BuildAppOptions
     // long as its own factory is kept.
     childLoggerFactory: options.logger ? lazyRequestLogger : undefined,
     trustProxy: trustedProxies(config.trustProxy),
-    connectionTimeout: SERVER_LIMITS.connectionTimeout,
-    keepAliveTimeout: SERVER_LIMITS.keepAliveTimeout,
-    requestTimeout: SERVER_LIMITS.requestTimeout,
+    // Node's server, made with SERVER_LIMITS' timeouts and sizes, with the front door in its listener.
+    serverFactory: frontDoor.serverFactory(SERVER_LIMITS),
     bodyLimit: SERVER_LIMITS.bodyLimit,
-    http: { headersTimeout: SERVER_LIMITS.headersTimeout, maxHeaderSize: SERVER_LIMITS.maxHeaderSize },
     // Fastify's own answers to these lack our headers: ours are the hook below and this handler.
     return503OnClosing: false,
     clientErrorHandler: clientErrorAnswerer(FIXED_HEADERS),
@@ -90,6 +83,7 @@ export async function buildApp (config: BuildAppConfig, options: BuildAppOptions
   let closing = false
   app.addHook('preClose', (done) => {
     closing = true
+    frontDoor.close()
     done()
   })
   app.addHook('onRequest', (request, reply, done) => {
@@ -99,6 +93,13 @@ export async function buildApp (config: BuildAppConfig, options: BuildAppOptions
   })
   await app.register(profiles, { databasePath: config.databasePath, resultCache: config.resultCache })
   await app.register(metrics, { databasePath: config.databasePath })
+  app.decorate('frontDoor', frontDoor)
+  // The door skips every hook: open only while a cached answer asks none of them for work of its
+  // own (a rate-limit count, a request's log lines). The headers they set it sends as Fastify did.
+  const requestLines = options.logger !== undefined && options.logger !== false && REQUEST_LINE_LEVELS.has(app.log.level)
+  if (config.resultCache.enabled && !config.rateLimit.enabled && !requestLines) {
+    frontDoor.open({ profiles: app.profiles, resultCache: app.resultCache, timer: app.requestTimer })
+  }
   await registerOpenApi(app)
   // Our templates get all their data from each render call. Without a `locals` decorator of
   // ours, @fastify/view adds one with an onRequest hook giving every reply an empty object.

@@ -76,7 +76,9 @@ function answerKnown (request: FastifyRequest, reply: FastifyReply, key: string,
     const etag = kept?.etag ?? entityTag(key, version)
     if (ifNoneMatchHits(conditional, etag, kept !== undefined)) return notModified(reply, etag, cacheControl)
   }
-  return kept && sendKept(request, reply, key, kept)
+  if (!kept) return undefined
+  request.server.frontDoor.prepare(request, reply, kept)
+  return sendKept(request, reply, key, kept)
 }
 
 /** The answer Redis holds (kept in memory from then on), or else the one `build` reads. */
@@ -119,7 +121,8 @@ function sendKept (request: FastifyRequest, reply: FastifyReply, key: string, ke
 /**
  * A route's onRequest hook for the result cache's fast path: a URL answered before names the
  * same normalised query again, so its kept answer (or a 304) goes out before the query rules,
- * the schema and the handler run. Anything else falls through to them.
+ * the schema and the handler run (and the front door, when open, sends it from then on before
+ * Fastify sees the request at all). Anything else falls through to them.
  */
 export function answerKnownUrl (cacheControl: string): onRequestHookHandler {
   // A callback, not an async function: a hit costs no promise, and a miss goes on at once.
@@ -132,8 +135,12 @@ export function answerKnownUrl (cacheControl: string): onRequestHookHandler {
       return
     }
     const conditional = request.headers['if-none-match']
-    if (conditional && ifNoneMatchHits(conditional, kept.etag)) notModified(reply, kept.etag, cacheControl)
-    else send(reply, kept)
+    if (conditional && ifNoneMatchHits(conditional, kept.etag)) {
+      notModified(reply, kept.etag, cacheControl)
+      return
+    }
+    request.server.frontDoor.prepare(request, reply, kept)
+    send(reply, kept)
   }
 }
 

@@ -1,6 +1,7 @@
 // The server-side result cache: finished answers (body and headers) per query, valid for one
 // data version, bounded by count and by bytes, emptied when the data changes.
 import { LRUCache } from 'lru-cache'
+import type { DoorAnswer } from './frontDoor.js'
 import type { SharedAnswers } from './sharedAnswers.js'
 
 /** A successful answer, ready to send again as it is. */
@@ -12,6 +13,8 @@ export interface Answer {
   headers: Record<string, string>
   /** Text as built; kept answers hold bytes, so sending one again encodes nothing. */
   body: string | Buffer
+  /** How the front door sends it, once Fastify has sent it from the cache (frontDoor.ts). */
+  door?: DoorAnswer
 }
 
 export interface ResultCacheOptions {

@@ -21,7 +21,6 @@ describe('server limits', () => {
     // Node keeps the option on the server; its types do not declare it.
     expect((server as typeof server & { maxHeaderSize?: number }).maxHeaderSize).toBe(SERVER_LIMITS.maxHeaderSize)
     expect(app.initialConfig.bodyLimit).toBe(SERVER_LIMITS.bodyLimit)
-    expect(app.initialConfig.connectionTimeout).toBe(SERVER_LIMITS.connectionTimeout)
   })
 
   it('are consistent: headers before the whole request, an idle connection kept past a balancer\'s 60 s', () => {

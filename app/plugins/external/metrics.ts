@@ -12,6 +12,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** This app's own registry (tests build many apps in one process, so not prom-client's global one). */
     metricsRegistry: Registry
+    /** The request-duration series of one route pattern (as registered), method and status. */
+    requestTimer: (route: string, method: string, status: number) => (seconds: number) => void
   }
   interface FastifyContextConfig {
     /** Leaves a route's requests out of the request histogram (GET /metrics itself). */
@@ -61,31 +63,42 @@ function timeRequests (app: FastifyInstance, registry: Registry): void {
     buckets: LATENCY_BUCKETS
   })
   registry.registerMetric(histogram.asMetric())
-  const seriesOf = (route: string) => {
+  type Series = (method: string, status: number) => (seconds: number) => void
+  // One per route pattern (a GET route and its HEAD share it), keeping one observer per method and status.
+  const routeSeries = new Map<string, Series>()
+  const seriesOf = (route: string): Series => {
+    let series = routeSeries.get(route)
+    if (series) return series
     const observers = new Map<string, (seconds: number) => void>()
-    return (request: FastifyRequest, reply: FastifyReply): void => {
-      const key = `${request.method} ${reply.statusCode}`
+    series = (method, status) => {
+      const key = `${method} ${status}`
       let observe = observers.get(key)
       if (!observe) {
-        observe = histogram.observer({ method: request.method, route, status_code: String(reply.statusCode) })
+        observe = histogram.observer({ method, route, status_code: String(status) })
         observers.set(key, observe)
       }
-      observe(reply.elapsedTime / 1000)
+      return observe
     }
+    routeSeries.set(route, series)
+    return series
   }
+  const timeAnswer = (series: Series, request: FastifyRequest, reply: FastifyReply) =>
+    series(request.method, reply.statusCode)(reply.elapsedTime / 1000)
+  // The front door's answers are timed into their route's series too.
+  app.decorate('requestTimer', (route: string, method: string, status: number) => seriesOf(route)(method, status))
 
   app.addHook('onRoute', (route) => {
     if (route.config?.disableMetrics === true) return
-    const observe = seriesOf(route.url)
+    const series = seriesOf(route.url)
     const timeRoute: onResponseHookHandler = (request, reply, done) => {
-      observe(request, reply)
+      timeAnswer(series, request, reply)
       done()
     }
     route.onResponse = [...[route.onResponse ?? []].flat(), timeRoute]
   })
-  const observeUnmatched = seriesOf(UNMATCHED_ROUTE)
+  const unmatched = seriesOf(UNMATCHED_ROUTE)
   app.addHook('onResponse', (request, reply, done) => {
-    if (request.is404) observeUnmatched(request, reply)
+    if (request.is404) timeAnswer(unmatched, request, reply)
     done()
   })
 }

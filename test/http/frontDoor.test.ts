@@ -1,0 +1,134 @@
+// The front door, on a listening app: a URL whose cached answer Fastify has sent is answered by
+// the server's listener from then on, byte for byte what Fastify sent (but the request id and
+// the date); whatever it must not answer still reaches Fastify.
+import { Writable } from 'node:stream'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { FastifyInstance } from 'fastify'
+import { describe, expect, it } from 'vitest'
+import type { BuildAppConfig, BuildAppOptions } from '../../app/app.js'
+import { sampleAccountAt, sampleAccounts } from '../../app/seed/sampleAccounts.js'
+import { seedDatabase } from '../../app/seed/seedDatabase.js'
+import { DATA_VERSION_RECHECK_MS } from '../../app/store/profilesCatalog.js'
+import { build, sampleDatabase } from '../helpers/fixtures.js'
+
+interface Answer { status: number, headers: Record<string, string>, body: string }
+
+/** The app listening on 127.0.0.1, with the URLs of the requests Fastify itself received. */
+async function listening (
+  databasePath: string, overrides: Partial<BuildAppConfig> = {}, options: BuildAppOptions = {}
+): Promise<{ app: FastifyInstance, get: (url: string, headers?: Record<string, string>, method?: string) => Promise<Answer>, fastifySaw: string[] }> {
+  const app = await build(databasePath, overrides, options)
+  const fastifySaw: string[] = []
+  app.addHook('onRequest', (request, _reply, done) => {
+    fastifySaw.push(`${request.method} ${request.url}`)
+    done()
+  })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as { port: number }
+  const get = async (url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Answer> => {
+    const response = await fetch(`http://127.0.0.1:${port}${url}`, { method, headers })
+    return { status: response.status, headers: Object.fromEntries(response.headers), body: await response.text() }
+  }
+  return { app, get, fastifySaw }
+}
+
+/** An answer's headers but those that differ between any two answers (its id, its date). */
+function lasting (headers: Record<string, string>): Record<string, string> {
+  const { 'x-request-id': _id, date: _date, ...rest } = headers
+  return rest
+}
+
+const untilWritesShow = () => sleep(DATA_VERSION_RECHECK_MS + 5)
+
+/** The server's logger options at `level`, its lines dropped. */
+function loggingAt (level: string): BuildAppOptions {
+  return { logger: { level, stream: new Writable({ write: (_chunk, _encoding, done) => done() }) } }
+}
+
+describe('the front door', async () => {
+  const databasePath = await sampleDatabase(60)
+
+  it.each([
+    '/api/users/profiles', '/api/users/profiles?page=2&pagination=10&order_by=-username', '/api/users/profiles?username=ab',
+    `/api/users/profiles/${sampleAccountAt(7).id}`, '/users/2', '/users?type=Organization'
+  ])('answers %s from its third request on, with what Fastify sent', async (url) => {
+    const { get, fastifySaw } = await listening(databasePath)
+    const built = await get(url)
+    const fromCache = await get(url)
+    const atDoor = await get(url)
+    const againAtDoor = await get(url)
+
+    expect(fastifySaw).toEqual([`GET ${url}`, `GET ${url}`])
+    expect(built.status).toBe(200)
+    for (const answer of [fromCache, atDoor, againAtDoor]) {
+      expect(answer.status).toBe(200)
+      expect(lasting(answer.headers)).toEqual(lasting(built.headers))
+      expect(answer.body).toBe(built.body)
+    }
+    expect(atDoor.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/)
+    expect(againAtDoor.headers['x-request-id']).not.toBe(atDoor.headers['x-request-id'])
+  })
+
+  it('sends back the X-Request-Id a client sent, as Fastify does', async () => {
+    const { get } = await listening(databasePath)
+    for (let i = 0; i < 2; i++) await get('/api/users/profiles')
+    const answer = await get('/api/users/profiles', { 'x-request-id': 'trace-42.a:b' })
+    expect(answer.headers['x-request-id']).toBe('trace-42.a:b')
+    expect((await get('/api/users/profiles', { 'x-request-id': 'not a token' })).headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/)
+  })
+
+  it('times its answers into their route\'s series of the request histogram', async () => {
+    const { get, fastifySaw } = await listening(databasePath)
+    for (let i = 0; i < 5; i++) await get('/api/users/profiles?page=2')
+    const metrics = (await get('/metrics')).body
+    expect(fastifySaw.filter((seen) => seen.startsWith('GET /api/'))).toHaveLength(2)
+    expect(metrics).toContain('http_request_duration_seconds_count{method="GET",route="/api/users/profiles",status_code="200"} 5')
+  })
+
+  it('leaves conditional and HEAD requests, and other URLs, to Fastify', async () => {
+    const { get, fastifySaw } = await listening(databasePath)
+    const url = '/api/users/profiles'
+    const first = await get(url)
+    await get(url)
+    fastifySaw.length = 0
+
+    expect((await get(url, { 'if-none-match': first.headers.etag! })).status).toBe(304)
+    const head = await get(url, {}, 'HEAD')
+    expect(head.status).toBe(200)
+    expect(head.headers.etag).toBe(first.headers.etag)
+    expect((await get(`${url}?page=2`)).status).toBe(200)
+    expect(fastifySaw).toEqual([`GET ${url}`, `HEAD ${url}`, `GET ${url}?page=2`])
+  })
+
+  it('never sends an answer of an older data version', async () => {
+    const path = await sampleDatabase(40)
+    const { get, fastifySaw } = await listening(path)
+    const url = '/api/users/profiles?pagination=100'
+    for (let i = 0; i < 3; i++) expect(JSON.parse((await get(url)).body).total).toBe(40)
+
+    await seedDatabase({ databasePath: path, batches: sampleAccounts({ since: 0, total: 55 }) })
+    await untilWritesShow()
+    fastifySaw.length = 0
+    const after = [await get(url), await get(url), await get(url)]
+    expect(after.map(({ body }) => JSON.parse(body).total)).toEqual([55, 55, 55])
+    expect(fastifySaw).toEqual([`GET ${url}`, `GET ${url}`])
+  })
+
+  it.each<[string, Partial<BuildAppConfig>, BuildAppOptions]>([
+    ['the rate limit counts every request', { rateLimit: { enabled: true, max: 1000, windowSeconds: 60 } }, {}],
+    ['each request writes log lines', {}, loggingAt('info')],
+    ['the result cache is off', { resultCache: { enabled: false, maxEntries: 10, maxBytes: 1 << 20 } }, {}]
+  ])('stays shut while %s: Fastify answers every request', async (_while, overrides, options) => {
+    const { get, fastifySaw } = await listening(databasePath, overrides, options)
+    const answers = []
+    for (let i = 0; i < 4; i++) answers.push(await get('/api/users/profiles'))
+    expect(answers.map(({ status }) => status)).toEqual([200, 200, 200, 200])
+    expect(fastifySaw).toHaveLength(4)
+  })
+
+  it('opens with a logger whose level writes no line per request', async () => {
+    const { get, fastifySaw } = await listening(databasePath, {}, loggingAt('warn'))
+    for (let i = 0; i < 4; i++) await get('/api/users/profiles')
+    expect(fastifySaw).toHaveLength(2)
+  })
+})
