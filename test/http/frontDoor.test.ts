@@ -1,6 +1,8 @@
 // The front door, on a listening app: a URL whose cached answer Fastify has sent is answered by
 // the server's listener from then on, byte for byte what Fastify sent (but the request id and
 // the date); whatever it must not answer still reaches Fastify.
+import { once } from 'node:events'
+import { createConnection } from 'node:net'
 import { Writable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
@@ -67,6 +69,29 @@ describe('the front door', async () => {
     }
     expect(atDoor.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/)
     expect(againAtDoor.headers['x-request-id']).not.toBe(atDoor.headers['x-request-id'])
+  })
+
+  it('keeps pipelined answers in their requests\' order when Fastify\'s takes longer', async () => {
+    const { app, get, fastifySaw } = await listening(databasePath)
+    for (let i = 0; i < 2; i++) await get('/api/users/profiles')
+    const { port } = app.server.address() as { port: number }
+    const socket = createConnection({ host: '127.0.0.1', port })
+    await once(socket, 'connect')
+    const chunks: Buffer[] = []
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk))
+    // A page rendered from its template (not cached yet) between two answers of the door.
+    const request = (url: string) => `GET ${url} HTTP/1.1\r\nHost: x\r\n\r\n`
+    socket.write(request('/users/3') + request('/api/users/profiles') + request('/users/3?pagination=10') + request('/api/users/profiles'))
+    const received = () => Buffer.concat(chunks).toString('latin1')
+    // Bodies end without a line break: the next status line follows the last byte of one.
+    const statusLines = () => received().match(/HTTP\/1\.1 \d{3} [\w ]+\r\n/g) ?? []
+    while (statusLines().length < 4 || !received().endsWith('}')) await once(socket, 'data')
+    socket.destroy()
+    const kinds = received().match(/content-type: [\w/]+/gi)
+
+    expect(statusLines()).toEqual(Array(4).fill('HTTP/1.1 200 OK\r\n'))
+    expect(kinds?.map((kind) => kind.toLowerCase())).toEqual(['content-type: text/html', 'content-type: application/json', 'content-type: text/html', 'content-type: application/json'])
+    expect(fastifySaw.slice(2)).toEqual(['GET /users/3', 'GET /users/3?pagination=10'])
   })
 
   it('sends back the X-Request-Id a client sent, as Fastify does', async () => {
