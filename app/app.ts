@@ -80,25 +80,29 @@ export async function buildApp (config: BuildAppConfig, options: BuildAppOptions
   })
   // One hook for the headers every answer carries (each hook costs every request its turn), and
   // the 503 of a request that arrives on an open connection once the server is shutting down.
-  let closing = false
+  // The front door's answers skip every hook: one that does more than set constant headers on a
+  // cached answer (counts it, logs it, checks it) must keep the door shut below.
   app.addHook('preClose', (done) => {
-    closing = true
     frontDoor.close()
     done()
   })
   app.addHook('onRequest', (request, reply, done) => {
     reply.headers(FIXED_HEADERS).header(REQUEST_ID_HEADER, request.id)
-    if (closing) reply.code(503).send(SHUTTING_DOWN)
+    if (frontDoor.closing) reply.code(503).send(SHUTTING_DOWN)
     else done()
   })
   await app.register(profiles, { databasePath: config.databasePath, resultCache: config.resultCache })
   await app.register(metrics, { databasePath: config.databasePath })
   app.decorate('frontDoor', frontDoor)
-  // The door skips every hook: open only while a cached answer asks none of them for work of its
-  // own (a rate-limit count, a request's log lines). The headers they set it sends as Fastify did.
-  const requestLines = options.logger !== undefined && options.logger !== false && REQUEST_LINE_LEVELS.has(app.log.level)
-  if (config.resultCache.enabled && !config.rateLimit.enabled && !requestLines) {
-    frontDoor.open({ profiles: app.profiles, resultCache: app.resultCache, timer: app.requestTimer })
+  // Open only while no hook has work of its own for a cached answer: no rate-limit count, no
+  // request log lines (Fastify's logger without a logger of ours has no level).
+  if (config.resultCache.enabled && !config.rateLimit.enabled && !REQUEST_LINE_LEVELS.has(app.log.level)) {
+    frontDoor.open({
+      profiles: app.profiles,
+      resultCache: app.resultCache,
+      timer: app.requestTimer,
+      maxUrls: config.resultCache.maxEntries * 2
+    })
   }
   await registerOpenApi(app)
   // Our templates get all their data from each render call. Without a `locals` decorator of

@@ -77,8 +77,9 @@ function answerKnown (request: FastifyRequest, reply: FastifyReply, key: string,
     if (ifNoneMatchHits(conditional, etag, kept !== undefined)) return notModified(reply, etag, cacheControl)
   }
   if (!kept) return undefined
-  request.server.frontDoor.prepare(request, reply, kept)
-  return sendKept(request, reply, key, kept)
+  sendKept(request, reply, key, kept)
+  request.server.frontDoor.remember(request, reply, key, kept)
+  return reply
 }
 
 /** The answer Redis holds (kept in memory from then on), or else the one `build` reads. */
@@ -130,7 +131,7 @@ export function answerKnownUrl (cacheControl: string): onRequestHookHandler {
     const { profiles, resultCache } = request.server
     const key = resultCache.keyForUrl(request.url)
     const kept = key === undefined ? undefined : resultCache.get(key, profiles.dataVersion(), false)
-    if (!kept) {
+    if (key === undefined || !kept) {
       done()
       return
     }
@@ -139,8 +140,8 @@ export function answerKnownUrl (cacheControl: string): onRequestHookHandler {
       notModified(reply, kept.etag, cacheControl)
       return
     }
-    request.server.frontDoor.prepare(request, reply, kept)
     send(reply, kept)
+    request.server.frontDoor.remember(request, reply, key, kept)
   }
 }
 

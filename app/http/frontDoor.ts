@@ -1,16 +1,11 @@
-// The front door: a GET for a URL whose answer the result cache holds is answered by the HTTP
-// server's request listener itself, before Fastify makes its request and reply, runs the hooks
-// and routes the URL (a third of such an answer's cost: bench/README.md, sixth round). Whatever
-// the door does not answer, Fastify does. It answers only when the app does no work of its own
-// per request for such an answer: it is opened with the result cache on, the rate limit off and
-// no request log lines at the logging level; a conditional or HEAD request, a URL not answered
-// before, an answer of an older data version and any request during shutdown go to Fastify.
+// The front door: the HTTP server's listener sends cached answers itself, before Fastify routes the request.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { performance } from 'node:perf_hooks'
 import type { FastifyReply, FastifyRequest, FastifyServerFactory } from 'fastify'
+import { LRUCache } from 'lru-cache'
 import type { ProfilesCatalog } from '../store/profilesCatalog.js'
 import { REQUEST_ID_HEADER, requestId } from './requestId.js'
-import type { Answer, ResultCache } from './resultCache.js'
+import { MAX_REMEMBERED_URL_LENGTH, type Answer, type ResultCache } from './resultCache.js'
 import type { SERVER_LIMITS } from './serverLimits.js'
 
 declare module 'fastify' {
@@ -19,40 +14,57 @@ declare module 'fastify' {
   }
 }
 
-/** How the door sends a kept answer: with what Fastify sent it with, and timed into the same series. */
-export interface DoorAnswer {
-  /** Every header of Fastify's answer but the request id (the door makes one per request) and Content-Length. */
-  headers: Readonly<Record<string, string>>
-  observe: (seconds: number) => void
-}
-
 export interface FrontDoorServices {
   profiles: ProfilesCatalog
   resultCache: ResultCache
   /** The request-duration series of one route, method and status (the metrics plugin's). */
   timer: (route: string, method: string, status: number) => (seconds: number) => void
+  /** How many URLs it remembers at most. */
+  maxUrls: number
+}
+
+/** A URL the door answers: the key and tag of the answer Fastify sent for it, and its route's timer. */
+interface DoorUrl {
+  key: string
+  etag: string
+  observe: (seconds: number) => void
 }
 
 type ServerLimits = Pick<typeof SERVER_LIMITS, 'connectionTimeout' | 'keepAliveTimeout' | 'requestTimeout' | 'headersTimeout' | 'maxHeaderSize'>
 
+/**
+ * Fastify's hooks never run for the door's answers: it is opened only while a cached answer asks
+ * them for nothing per request but headers (app.ts decides), and it sends the headers Fastify
+ * sent. A URL's answer goes out at the door once Fastify has sent that same answer, from the
+ * result cache, for that URL; a conditional or HEAD request, an answer of an older data version,
+ * anything the door cannot read and every request during shutdown are Fastify's.
+ */
 export class FrontDoor {
   /** Set by open(): until then, and when it is never opened, every request goes to Fastify. */
   private services: FrontDoorServices | undefined
-  private closing = false
+  private urls: LRUCache<string, DoorUrl> | undefined
+  /** Each kept answer's headers as Fastify sent them, but the request id and Content-Length. */
+  private readonly headers = new WeakMap<Answer, Readonly<Record<string, string>>>()
+  private shuttingDown = false
 
-  /** Opens the door: kept answers sent through Fastify from now on are sent by the door next time. */
   open (services: FrontDoorServices): void {
     this.services = services
+    this.urls = new LRUCache({ max: services.maxUrls })
   }
 
-  /** From the app's preClose: each request from now on is Fastify's (its 503). */
+  /** From the app's preClose: from now on each request is Fastify's (its 503). */
   close (): void {
-    this.closing = true
+    this.shuttingDown = true
+  }
+
+  get closing (): boolean {
+    return this.shuttingDown
   }
 
   /**
-   * Fastify's serverFactory: Node's HTTP server with `limits` (Fastify applies its own timeout
-   * options only to a server it makes), whose requests the door answers or hands to Fastify.
+   * Fastify's serverFactory: Node's HTTP server with `limits`, whose requests the door answers or
+   * hands to Fastify. Fastify applies its own server options only to a server it makes, so any
+   * further one (https, maxRequestsPerSocket…) belongs here.
    */
   serverFactory (limits: ServerLimits): FastifyServerFactory {
     return (handler) => {
@@ -67,40 +79,52 @@ export class FrontDoor {
     }
   }
 
-  /**
-   * Prepares the door to send `kept` (the cached answer Fastify is about to send on `reply`) with
-   * the headers the hooks have set on the reply, as its own are added to them: every answer of a
-   * URL remembered with it sends exactly what Fastify sends.
-   */
-  prepare (request: FastifyRequest, reply: FastifyReply, kept: Answer): void {
-    if (!this.services || kept.door || request.method !== 'GET') return
-    const headers: Record<string, string> = {}
-    for (const [name, value] of Object.entries(reply.getHeaders())) {
-      if (typeof value === 'number') headers[name] = String(value)
-      else if (typeof value === 'string') headers[name] = value
-      else if (value !== undefined) return // a repeated header: left to Fastify
+  /** After Fastify has sent `kept` (the cached answer under `key`) on `reply`: the door sends it next time. */
+  remember (request: FastifyRequest, reply: FastifyReply, key: string, kept: Answer): void {
+    const { urls, services } = this
+    const { url } = request
+    if (!urls || !services || request.method !== 'GET' || url.length > MAX_REMEMBERED_URL_LENGTH) return
+    if (!reply.sent || reply.statusCode !== 200 || urls.get(url)?.etag === kept.etag) return
+    if (!this.headers.has(kept)) {
+      const sent = sentHeaders(reply)
+      if (!sent) return
+      this.headers.set(kept, sent)
     }
-    delete headers[REQUEST_ID_HEADER]
-    Object.assign(headers, kept.headers)
-    kept.door = { headers: Object.freeze(headers), observe: this.services.timer(request.routeOptions.url ?? '', 'GET', 200) }
+    urls.set(url, { key, etag: kept.etag, observe: services.timer(request.routeOptions.url ?? '', 'GET', 200) })
   }
 
   /** Sends the kept answer of this request's URL, when the door may; false when it is Fastify's to answer. */
   private answer (request: IncomingMessage, response: ServerResponse): boolean {
     const start = performance.now()
-    const { services } = this
-    if (!services || this.closing || request.method !== 'GET' || request.headers['if-none-match'] !== undefined) return false
-    const { profiles, resultCache } = services
-    const key = resultCache.keyForUrl(request.url ?? '')
-    const kept = key === undefined ? undefined : resultCache.get(key, profiles.dataVersion(), false)
-    if (!kept?.door) return false
-    const { door, body } = kept
-    response.writeHead(200, Object.assign({}, door.headers, {
+    const { services, urls } = this
+    if (!services || !urls || this.shuttingDown || request.method !== 'GET' || request.headers['if-none-match'] !== undefined) return false
+    const door = urls.get(request.url ?? '')
+    if (!door) return false
+    let kept: Answer | undefined
+    try {
+      kept = services.resultCache.get(door.key, services.profiles.dataVersion(), false)
+    } catch {
+      return false // the file cannot be read: Fastify's error handling answers
+    }
+    const headers = kept?.etag === door.etag ? this.headers.get(kept) : undefined
+    if (!kept || !headers) return false
+    response.writeHead(200, Object.assign({}, headers, {
       [REQUEST_ID_HEADER]: requestId(request),
-      'content-length': String(Buffer.byteLength(body))
+      'content-length': String(Buffer.byteLength(kept.body))
     }))
-    response.end(body)
+    response.end(kept.body)
     door.observe((performance.now() - start) / 1000)
     return true
   }
+}
+
+/** The headers Fastify sent on `reply` but its id and length, or undefined if one was repeated (left to Fastify). */
+function sentHeaders (reply: FastifyReply): Readonly<Record<string, string>> | undefined {
+  const headers: Record<string, string> = {}
+  for (const [name, value] of Object.entries(reply.getHeaders())) {
+    if (name === REQUEST_ID_HEADER || name === 'content-length' || value === undefined) continue
+    if (Array.isArray(value)) return undefined
+    headers[name] = String(value)
+  }
+  return Object.freeze(headers)
 }

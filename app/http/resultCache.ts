@@ -1,7 +1,6 @@
 // The server-side result cache: finished answers (body and headers) per query, valid for one
 // data version, bounded by count and by bytes, emptied when the data changes.
 import { LRUCache } from 'lru-cache'
-import type { DoorAnswer } from './frontDoor.js'
 import type { SharedAnswers } from './sharedAnswers.js'
 
 /** A successful answer, ready to send again as it is. */
@@ -13,8 +12,6 @@ export interface Answer {
   headers: Record<string, string>
   /** Text as built; kept answers hold bytes, so sending one again encodes nothing. */
   body: string | Buffer
-  /** How the front door sends it, once Fastify has sent it from the cache (frontDoor.ts). */
-  door?: DoorAnswer
 }
 
 export interface ResultCacheOptions {
@@ -33,7 +30,7 @@ export interface ResultCacheStats {
 }
 
 /** Longer URLs (a long search term and every parameter) are simply not remembered. */
-const MAX_REMEMBERED_URL_LENGTH = 512
+export const MAX_REMEMBERED_URL_LENGTH = 512
 
 export class ResultCache {
   private readonly answers: LRUCache<string, Answer> | undefined

@@ -85,7 +85,8 @@ describe('the front door', async () => {
     const received = () => Buffer.concat(chunks).toString('latin1')
     // Bodies end without a line break: the next status line follows the last byte of one.
     const statusLines = () => received().match(/HTTP\/1\.1 \d{3} [\w ]+\r\n/g) ?? []
-    while (statusLines().length < 4 || !received().endsWith('}')) await once(socket, 'data')
+    const closed = once(socket, 'close').then(() => { throw new Error(`connection closed after: ${received().slice(0, 300)}`) })
+    while (statusLines().length < 4 || !received().endsWith('}')) await Promise.race([once(socket, 'data'), closed])
     socket.destroy()
     const kinds = received().match(/content-type: [\w/]+/gi)
 
@@ -108,6 +109,36 @@ describe('the front door', async () => {
     const metrics = (await get('/metrics')).body
     expect(fastifySaw.filter((seen) => seen.startsWith('GET /api/'))).toHaveLength(2)
     expect(metrics).toContain('http_request_duration_seconds_count{method="GET",route="/api/users/profiles",status_code="200"} 5')
+  })
+
+  it('times each URL under its own route when two routes share an answer', async () => {
+    const { get } = await listening(databasePath)
+    for (let i = 0; i < 3; i++) await get('/users/2')
+    for (let i = 0; i < 4; i++) await get('/users?page=2')
+    const metrics = (await get('/metrics')).body
+    expect(metrics).toContain('http_request_duration_seconds_count{method="GET",route="/users/:page",status_code="200"} 3')
+    expect(metrics).toContain('http_request_duration_seconds_count{method="GET",route="/users",status_code="200"} 4')
+  })
+
+  it('leaves a request that arrives during shutdown to Fastify\'s 503', async () => {
+    const { app, get } = await listening(databasePath)
+    for (let i = 0; i < 3; i++) expect((await get('/api/users/profiles')).status).toBe(200)
+    const { port } = app.server.address() as { port: number }
+    const socket = createConnection({ host: '127.0.0.1', port })
+    await once(socket, 'connect')
+    const chunks: Buffer[] = []
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk))
+    const received = once(socket, 'close').then(() => Buffer.concat(chunks).toString('latin1'))
+    // Half a request when the app starts closing: Node keeps a connection that is receiving one.
+    socket.write('GET /api/users/profiles HTTP/1.1\r\nHost: x\r\n')
+    await sleep(50)
+    const closing = app.close()
+    await sleep(50)
+    socket.write('\r\n')
+    const answer = await received
+    await closing
+    expect(answer).toMatch(/^HTTP\/1\.1 503 /)
+    expect(answer).toMatch(/\r\nconnection: close\r\n/i)
   })
 
   it('leaves conditional and HEAD requests, and other URLs, to Fastify', async () => {
