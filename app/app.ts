@@ -22,9 +22,9 @@ import api from './routes/api/index.js'
 import operations from './routes/operations.js'
 import { errorPageHtml, HOME_LINK } from './routes/pages/errorPage.js'
 import pages from './routes/pages/index.js'
-import { prepareDatabaseFile } from './store/database.js'
+import { databaseLabel, prepareProfilesDatabase } from './store/profilesDatabase.js'
 
-export type BuildAppConfig = Pick<AppConfig, 'databasePath' | 'resultCache' | 'httpCacheMaxAge' | 'rateLimit' | 'trustProxy'>
+export type BuildAppConfig = Pick<AppConfig, 'databasePath' | 'databaseUrl' | 'resultCache' | 'httpCacheMaxAge' | 'rateLimit' | 'trustProxy'>
 
 export interface BuildAppOptions {
   /** Pino options (the server's); no logging when left out. */
@@ -44,7 +44,7 @@ function trustedProxies (setting: AppConfig['trustProxy']): boolean | string | (
   return typeof setting === 'number' ? (_address, hop) => hop < setting : setting
 }
 
-/** Builds the app on an existing database file, first bringing the file up to our schema. */
+/** Builds the app on an existing database (the file, or PostgreSQL), first bringing it up to our schema. */
 export async function buildApp (config: BuildAppConfig, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const frontDoor = new FrontDoor()
   const app: FastifyInstance = Fastify({
@@ -67,9 +67,9 @@ export async function buildApp (config: BuildAppConfig, options: BuildAppOptions
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: SERVER_LIMITS.maxParamLength }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
-  const prepared = await prepareDatabaseFile(config.databasePath)
+  const prepared = await prepareProfilesDatabase(config)
   if (prepared.applied.length || prepared.rebuilt) {
-    app.log.info({ ...prepared, file: config.databasePath }, 'brought the database up to date')
+    app.log.info({ ...prepared, at: databaseLabel(config) }, 'brought the database up to date')
   }
 
   // The API and the pages have their own; this one answers for the operational routes and /docs.
@@ -91,8 +91,9 @@ export async function buildApp (config: BuildAppConfig, options: BuildAppOptions
     if (frontDoor.closing) reply.code(503).send(SHUTTING_DOWN)
     else done()
   })
-  await app.register(profiles, { databasePath: config.databasePath, resultCache: config.resultCache })
-  await app.register(metrics, { databasePath: config.databasePath })
+  await app.register(profiles, { databasePath: config.databasePath, databaseUrl: config.databaseUrl, resultCache: config.resultCache })
+  // The file's size is a gauge only where there is a file.
+  await app.register(metrics, { databasePath: config.databaseUrl === undefined ? config.databasePath : undefined })
   app.decorate('frontDoor', frontDoor)
   // Open only while no hook has work of its own for a cached answer: no rate-limit count, no
   // request log lines (Fastify's logger without a logger of ours has no level).
@@ -121,7 +122,7 @@ export async function buildApp (config: BuildAppConfig, options: BuildAppOptions
     decorateReply: false
   })
 
-  await app.register(operations, { databasePath: config.databasePath })
+  await app.register(operations, { databaseLabel: databaseLabel(config) })
   await registerDocs(app)
   await app.register(api, { prefix: '/api', httpCacheMaxAge: config.httpCacheMaxAge, rateLimit: config.rateLimit })
   await app.register(pages, { httpCacheMaxAge: config.httpCacheMaxAge })

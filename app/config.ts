@@ -15,6 +15,8 @@ const Environment = Type.Object({
     default: '0.0.0.0'
   }),
   DATABASE_PATH: Type.Optional(Type.String({ minLength: 1 })),
+  // Checked by isPostgresUrl: a pattern cannot tell a URL from "postgres://[::1".
+  DATABASE_URL: Type.Optional(Type.String()),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   RESULT_CACHE: OnOff('on'),
   RESULT_CACHE_MAX_ENTRIES: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 5000 }),
@@ -43,6 +45,8 @@ export interface AppConfig {
   port: number
   host: string
   databasePath: string
+  /** PostgreSQL to serve from instead of the file at databasePath (several machines, one database). */
+  databaseUrl: string | undefined
   logLevel: EnvironmentValues['LOG_LEVEL']
   /** The server-side cache of finished answers, bounded by count and by bytes, with Redis behind it when set. */
   resultCache: ResultCacheOptions
@@ -70,6 +74,11 @@ function isProxyAddress (entry: string): boolean {
   if (range === undefined) return true
   if (/^\d{1,3}$/.test(range)) return Number(range) <= (family === 4 ? 32 : 128)
   return family === 4 && isIP(range) === 4
+}
+
+/** Whether `value` is a URL node-postgres connects with: postgres:// or postgresql://, nothing blank in it. */
+export function isPostgresUrl (value: string): boolean {
+  return /^postgres(ql)?:\/\/\S+$/.test(value) && URL.canParse(value)
 }
 
 /** Fastify's trustProxy from TRUST_PROXY; undefined when the value is none of the forms it takes. */
@@ -102,6 +111,9 @@ function findProblems (env: Record<string, string | undefined>): { values?: Envi
       problems.set(name, `${name} must be a whole number (got ${JSON.stringify(value)})`)
     }
   }
+  if (env.DATABASE_URL !== undefined && !isPostgresUrl(env.DATABASE_URL)) {
+    problems.set('DATABASE_URL', `DATABASE_URL must be a postgres:// or postgresql:// URL (got ${JSON.stringify(env.DATABASE_URL)})`)
+  }
   if (env.TRUST_PROXY !== undefined && trustProxyFrom(env.TRUST_PROXY) === undefined) {
     problems.set('TRUST_PROXY', `TRUST_PROXY must be ${TRUST_PROXY_RULE} (got ${JSON.stringify(env.TRUST_PROXY)})`)
   }
@@ -131,6 +143,7 @@ export function createConfig (env: Record<string, string | undefined> = process.
     port: values.PORT,
     host: values.HOST,
     databasePath: databasePathFrom(values.DATABASE_PATH),
+    databaseUrl: values.DATABASE_URL,
     logLevel: values.LOG_LEVEL,
     resultCache: {
       enabled: values.RESULT_CACHE === 'on',

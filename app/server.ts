@@ -9,7 +9,7 @@ import { createConfig, type AppConfig } from './config.js'
 import { answerWorkersMetricsRequests } from './metrics/clusterMetrics.js'
 import { sampleAccounts } from './seed/sampleAccounts.js'
 import { seedDatabase } from './seed/seedDatabase.js'
-import { prepareDatabaseFile } from './store/database.js'
+import { prepareProfilesDatabase } from './store/profilesDatabase.js'
 
 const FIRST_RUN_USERS = 150
 const WORKER_EXIT_MARGIN_MS = 3_000
@@ -25,7 +25,7 @@ try {
 if (cluster.isPrimary) {
   const created = await createDatabaseIfMissing(config)
   if (config.workers > 1) {
-    await prepareDatabaseFile(config.databasePath)
+    await prepareProfilesDatabase(config)
     superviseWorkers(config.workers, created)
   } else {
     await serve(config, created)
@@ -34,8 +34,9 @@ if (cluster.isPrimary) {
   await serve(config, false)
 }
 
-async function createDatabaseIfMissing ({ databasePath }: AppConfig): Promise<boolean> {
-  if (existsSync(databasePath)) return false
+/** A first run on no file gets a small sample one; PostgreSQL is migrated by buildApp and left to the seed CLI. */
+async function createDatabaseIfMissing ({ databasePath, databaseUrl }: AppConfig): Promise<boolean> {
+  if (databaseUrl !== undefined || existsSync(databasePath)) return false
   await seedDatabase({ databasePath, batches: sampleAccounts({ since: 0, total: FIRST_RUN_USERS }) })
   return true
 }

@@ -2,6 +2,7 @@
 // from the result cache or are built, and an If-None-Match that holds the current tag gets a 304.
 import { hash } from 'node:crypto'
 import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
+import type { MaybePromise } from '../store/profilesSource.js'
 import type { Answer } from './resultCache.js'
 
 /** A strong tag for the representation described by `parts` (route, data version, canonical query…). */
@@ -45,15 +46,18 @@ export interface BuiltAnswer {
  * the result cache (this process's memory, then Redis when there is a shared tier); else the one
  * `build` reads, which is kept for next time. The data version is read first only when the cache
  * is on or the request is conditional: otherwise `build`'s own read (one statement, one snapshot)
- * is the only trip to the database. For a `build` that needs no waiting (the API's): without a
- * shared tier its answer costs no promise, and a promise is returned only when one was awaited.
+ * is the only trip to the database. For a `build` that may need no waiting (the API's on the
+ * SQLite file): without a shared tier its answer costs no promise, and a promise is returned only
+ * when one was awaited.
  */
 export function answer (
-  request: FastifyRequest, reply: FastifyReply, key: string, cacheControl: string, build: () => BuiltAnswer
+  request: FastifyRequest, reply: FastifyReply, key: string, cacheControl: string, build: () => MaybePromise<BuiltAnswer>
 ): undefined | Promise<void> {
   if (answerKnown(request, reply, key, cacheControl)) return undefined
   if (request.server.resultCache.shared) return answerShared(request, reply, key, cacheControl, build)
-  keepAndSend(request, reply, key, cacheControl, build())
+  const built = build()
+  if (built instanceof Promise) return built.then((ready) => { keepAndSend(request, reply, key, cacheControl, ready) })
+  keepAndSend(request, reply, key, cacheControl, built)
   return undefined
 }
 
@@ -84,7 +88,7 @@ function answerKnown (request: FastifyRequest, reply: FastifyReply, key: string,
 
 /** The answer Redis holds (kept in memory from then on), or else the one `build` reads. */
 async function answerShared (
-  request: FastifyRequest, reply: FastifyReply, key: string, cacheControl: string, build: () => BuiltAnswer | Promise<BuiltAnswer>
+  request: FastifyRequest, reply: FastifyReply, key: string, cacheControl: string, build: () => MaybePromise<BuiltAnswer>
 ): Promise<void> {
   const { profiles, resultCache } = request.server
   const stored = await resultCache.shared?.get(key, profiles.dataVersion())

@@ -3,13 +3,13 @@ import cluster from 'node:cluster'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { clusterMetricsFromPrimary } from '../metrics/clusterMetrics.js'
 import { Healthy, Ping, Unhealthy } from '../schemas/operations.js'
-import { checkDatabaseFile } from '../store/databaseHealth.js'
 
 export interface OperationsOptions {
-  databasePath: string
+  /** Where the data is, for the log line of a failed check. */
+  databaseLabel: string
 }
 
-const operations: FastifyPluginAsyncTypebox<OperationsOptions> = async (app, { databasePath }) => {
+const operations: FastifyPluginAsyncTypebox<OperationsOptions> = async (app, { databaseLabel }) => {
   app.get('/ping', {
     schema: { tags: ['operations'], summary: 'Liveness: the process answers', response: { 200: Ping } }
   }, async () => ({ status: 'ok' as const }))
@@ -17,13 +17,13 @@ const operations: FastifyPluginAsyncTypebox<OperationsOptions> = async (app, { d
   app.get('/health', {
     schema: {
       tags: ['operations'],
-      summary: 'Readiness: the database file can be read, with its user count and data version',
+      summary: 'Readiness: the database can be read, with its user count and data version',
       response: { 200: Healthy, 503: Unhealthy }
     }
   }, async (request, reply) => {
-    const database = checkDatabaseFile(databasePath)
+    const database = await app.checkDatabase()
     if (database.state === 'ok') return { status: 'ok' as const, database }
-    request.log.warn({ database, file: databasePath }, 'health check failed')
+    request.log.warn({ database, at: databaseLabel }, 'health check failed')
     return reply.code(503).send({ status: 'unavailable' as const, database })
   })
 

@@ -2,11 +2,14 @@
 import { relative } from 'node:path'
 import { SingleBar } from 'cli-progress'
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
+import { isPostgresUrl } from '../config.js'
 import { databasePathFrom } from '../paths.js'
+import { databaseLabel } from '../store/profilesDatabase.js'
 import { MAX_ACCOUNT_ID } from '../schemas/profiles.js'
 import { githubAccounts, GitHubRateLimitError, GitHubUnavailableError } from './githubAccounts.js'
 import { sampleAccounts } from './sampleAccounts.js'
 import { seedDatabase, SeedInterruptedError } from './seedDatabase.js'
+import { seedPostgres } from './seedPostgres.js'
 
 export const MAX_TOTAL = 10_000_000
 const DEFAULT_GITHUB_API_URL = 'https://api.github.com'
@@ -21,6 +24,7 @@ interface SeedArguments {
   total: number
   source: 'github' | 'sample'
   db?: string
+  databaseUrl?: string
   since: number
   maxWait: number
 }
@@ -38,7 +42,7 @@ export function integerIn (min: number, max: number) {
 
 function seedProgram (io: SeedCommandIo): Command {
   return new Command('npm run seed --')
-    .description('Build or top up the ghusers SQLite file from the GitHub API or the sample source.')
+    .description('Build or top up the ghusers database (the SQLite file, or PostgreSQL) from the GitHub API or the sample source.')
     .addOption(new Option('-t, --total <n>', `users to store, 1..${MAX_TOTAL.toLocaleString('en-US')}`)
       .argParser(integerIn(1, MAX_TOTAL)).default(150))
     .addOption(new Option('--source <source>', 'where accounts come from').choices(['github', 'sample']).default('github'))
@@ -47,14 +51,21 @@ function seedProgram (io: SeedCommandIo): Command {
         if (!value.trim()) throw new InvalidArgumentError('expected a file path.')
         return value
       }))
+    .addOption(new Option('--database-url <url>', 'PostgreSQL to write instead of a file (default: $DATABASE_URL)')
+      .argParser((value: string) => {
+        if (!isPostgresUrl(value)) throw new InvalidArgumentError('expected a postgres:// or postgresql:// URL.')
+        return value
+      }).conflicts('db'))
     .addOption(new Option('--since <id>', 'start after this account id').argParser(integerIn(0, MAX_ACCOUNT_ID)).default(0))
     .addOption(new Option('--max-wait <seconds>', 'longest GitHub rate-limit wait to sit out')
       .argParser(integerIn(0, 86_400)).default(60))
     .addHelpText('after', `
-Environment: GITHUB_TOKEN (sent as a Bearer token), GITHUB_API_URL (default ${DEFAULT_GITHUB_API_URL}), DATABASE_PATH.
+Environment: GITHUB_TOKEN (sent as a Bearer token), GITHUB_API_URL (default ${DEFAULT_GITHUB_API_URL}), DATABASE_PATH,
+  DATABASE_URL (PostgreSQL; --db writes a file instead).
 Examples:
   npm run seed -- --total 1000
-  npm run seed -- --source sample --total 100000 --db /tmp/users.db`)
+  npm run seed -- --source sample --total 100000 --db /tmp/users.db
+  npm run seed -- --total 1000 --database-url postgres://ghusers@db.internal/ghusers`)
     .allowExcessArguments() // reported below, naming the argument
     .showHelpAfterError()
     .exitOverride()
@@ -76,8 +87,14 @@ export async function runSeedCommand (argv: string[], io: SeedCommandIo): Promis
     throw error
   }
 
-  const databasePath = args.db ? databasePathFrom(args.db) : databasePathFrom(io.env.DATABASE_PATH)
-  const shownPath = relative(process.cwd(), databasePath) || databasePath
+  // A flag beats the environment; of the two variables, DATABASE_URL, as the server reads it.
+  const databaseUrl = args.db ? undefined : args.databaseUrl ?? (io.env.DATABASE_URL || undefined)
+  if (databaseUrl !== undefined && !isPostgresUrl(databaseUrl)) {
+    io.stderr.write(`error: DATABASE_URL must be a postgres:// or postgresql:// URL (got ${JSON.stringify(databaseUrl)})\n`)
+    return 2
+  }
+  const databasePath = databasePathFrom(args.db ?? io.env.DATABASE_PATH)
+  const shownPath = databaseUrl ? databaseLabel({ databasePath, databaseUrl }) : relative(process.cwd(), databasePath) || databasePath
   const progress = io.stderr.isTTY
     ? new SingleBar({ format: 'Seeding [{bar}] {percentage}% | {value}/{total} users | {eta_formatted} left', stream: io.stderr })
     : undefined
@@ -94,7 +111,10 @@ export async function runSeedCommand (argv: string[], io: SeedCommandIo): Promis
 
   progress?.start(args.total, 0)
   try {
-    const result = await seedDatabase({ databasePath, batches, onProgress: (written) => progress?.update(written) })
+    const onProgress = (written: number) => progress?.update(written)
+    const result = databaseUrl
+      ? await seedPostgres({ databaseUrl, batches, onProgress })
+      : await seedDatabase({ databasePath, batches, onProgress })
     progress?.stop()
     if (result.written < args.total) {
       io.stderr.write(`GitHub had only ${result.written} accounts after id ${args.since}; kept them.\n`)

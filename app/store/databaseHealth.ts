@@ -3,7 +3,7 @@ import { accessSync, constants, existsSync } from 'node:fs'
 import BetterSqlite3, { type Database } from 'better-sqlite3'
 import { SCHEMA_VERSION } from './migrations.js'
 
-export type DatabaseState = 'ok' | 'missing' | 'unreadable' | 'not a database' | 'not migrated'
+export type DatabaseState = 'ok' | 'missing' | 'unreadable' | 'not a database' | 'not migrated' | 'unreachable'
 
 export type DatabaseHealth =
   | { state: 'ok', users: number, dataVersion: string, schemaVersion: number }

@@ -1,10 +1,10 @@
-// Profiles as the routes read them: the repository, with the data version trusted for a moment and
+// Profiles as the routes read them: the database's, with the data version trusted for a moment and
 // the totals of filtered lists remembered.
 import { performance } from 'node:perf_hooks'
 import { LRUCache } from 'lru-cache'
 import { canonicalFiltersKey } from '../query/profilesQuery.js'
 import type { Profile, ProfilesQuery } from '../schemas/profiles.js'
-import type { KnownTotal, PageRead, ProfilesRepository } from './profilesRepository.js'
+import { type KnownTotal, type MaybePromise, type PageRead, type ProfilesSource, whenReady } from './profilesSource.js'
 
 // Totals of filtered lists cost a count over every match; paging through one search should pay
 // it once per data version. Kept even with the result cache off (entries are a few bytes).
@@ -22,37 +22,38 @@ export class ProfilesCatalog {
   private version = ''
   private versionTrustedUntil = 0
 
-  constructor (private readonly repository: ProfilesRepository, private readonly recheckMs = DATA_VERSION_RECHECK_MS) {}
+  constructor (private readonly source: ProfilesSource, private readonly recheckMs = DATA_VERSION_RECHECK_MS) {}
 
   /**
-   * Changes with every write to the file, whoever made it (see ProfilesRepository.dataVersion),
+   * Changes with every write to the users table, whoever made it (see ProfilesSource.dataVersion),
    * at most DATA_VERSION_RECHECK_MS after the write commits.
    */
   dataVersion (): string {
     const now = performance.now()
     if (now >= this.versionTrustedUntil) {
-      this.version = this.repository.dataVersion()
+      this.version = this.source.dataVersion()
       this.versionTrustedUntil = now + this.recheckMs
     }
     return this.version
   }
 
-  readPage (query: ProfilesQuery): PageRead {
+  readPage (query: ProfilesQuery): MaybePromise<PageRead> {
     const filters = canonicalFiltersKey(query)
     const known = this.totals.get(filters)
-    const read = this.repository.readPage(query, known)
-    // A page is read at the file's version of that moment: a newer one than trusted is current now.
-    if (read.dataVersion !== this.version) this.versionTrustedUntil = 0
-    if (known?.dataVersion !== read.dataVersion) this.totals.set(filters, { dataVersion: read.dataVersion, total: read.total })
-    return read
+    return whenReady(this.source.readPage(query, known), (read) => {
+      // A page is read at the database's version of that moment: a newer one than trusted is current now.
+      if (read.dataVersion !== this.version) this.versionTrustedUntil = 0
+      if (known?.dataVersion !== read.dataVersion) this.totals.set(filters, { dataVersion: read.dataVersion, total: read.total })
+      return read
+    })
   }
 
-  findById (id: number): Profile | undefined {
-    return this.repository.findById(id)
+  findById (id: number): MaybePromise<Profile | undefined> {
+    return this.source.findById(id)
   }
 
-  /** Every account in the file. */
-  countAll (): number {
-    return this.repository.countAll()
+  /** Every account in the database. */
+  countAll (): MaybePromise<number> {
+    return this.source.countAll()
   }
 }

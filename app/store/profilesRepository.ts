@@ -1,21 +1,10 @@
 // Reads profiles from the SQLite file: statements prepared once, every value bound, each page one statement.
 import type { Database, Statement } from 'better-sqlite3'
 import type { OrderBy, Profile, ProfilesQuery } from '../schemas/profiles.js'
+import type { KnownTotal, PageRead, ProfilesSource } from './profilesSource.js'
 import { orderSql, positionsTable, PROFILE_JSON_TABLE, profileJsonSql, USERNAME_TRIGRAMS } from './derivedData.js'
 
 export type ProfileFilters = Pick<ProfilesQuery, 'username' | 'id' | 'type'>
-
-/** A page as read from the file: its rows already as the API's JSON array. */
-export interface PageRead {
-  /** The data version the page was read at (see dataVersion()). */
-  dataVersion: string
-  total: number
-  /** The page's profiles as a JSON array, built by SQLite. */
-  resultsJson: string
-}
-
-/** A total counted for some filters at some data version, to skip counting again. */
-export interface KnownTotal { dataVersion: string, total: number }
 
 // SQLite (built with STAT4, as better-sqlite3 is) compiles a statement again on every run when
 // its plan looked at a bound value: a bare parameter in LIMIT or as a LIKE pattern. Written as
@@ -146,7 +135,7 @@ function pageSql (plan: Plan): string {
  * match the data version; after another tool's write the scans answer, with JSON built from the
  * rows, correctly, until the next seed or start-up rebuilds them.
  */
-export class ProfilesRepository {
+export class ProfilesRepository implements ProfilesSource {
   private readonly statements = new Map<string, Statement>()
   private readonly byId: Statement
   private readonly meta: Statement

@@ -1,35 +1,40 @@
-// The `profiles` service: the read-only database connection, its catalog, and the result cache.
+// The `profiles` service: the database (read-only), its catalog, its health check, and the result cache.
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { ResultCache, type ResultCacheOptions } from '../../http/resultCache.js'
 import { SharedAnswers } from '../../http/sharedAnswers.js'
-import { openReadOnlyDatabase } from '../../store/database.js'
+import type { DatabaseHealth } from '../../store/databaseHealth.js'
 import { ProfilesCatalog } from '../../store/profilesCatalog.js'
-import { ProfilesRepository } from '../../store/profilesRepository.js'
+import { openProfilesDatabase, type DatabaseSettings } from '../../store/profilesDatabase.js'
+import type { MaybePromise } from '../../store/profilesSource.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     profiles: ProfilesCatalog
     resultCache: ResultCache
+    /** What GET /health reports of the database, read afresh. */
+    checkDatabase: () => MaybePromise<DatabaseHealth>
   }
 }
 
 /** A Redis command slower than this counts as a miss: a database read costs less than a millisecond. */
 const REDIS_TIMEOUT_MS = 50
 
-export interface ProfilesPluginOptions {
-  databasePath: string
+export interface ProfilesPluginOptions extends DatabaseSettings {
   resultCache: ResultCacheOptions
 }
 
 async function profilesPlugin (app: FastifyInstance, options: ProfilesPluginOptions): Promise<void> {
-  const db = openReadOnlyDatabase(options.databasePath)
-  app.decorate('profiles', new ProfilesCatalog(new ProfilesRepository(db)))
+  const database = await openProfilesDatabase(options, {
+    onConnectionError: (error) => app.log.warn({ err: error }, 'a PostgreSQL connection failed; it is opened again when needed')
+  })
+  app.decorate('profiles', new ProfilesCatalog(database.source))
+  app.decorate('checkDatabase', database.checkHealth)
   const { enabled, redis } = options.resultCache
   const shared = enabled && redis ? sharedAnswers(app, redis) : undefined
   app.decorate('resultCache', new ResultCache(options.resultCache, shared))
   app.addHook('onClose', async () => {
-    db.close()
+    await database.close()
     await shared?.close()
   })
 }

@@ -7,6 +7,7 @@ import fp from 'fastify-plugin'
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client'
 import { shareWithPrimary } from '../../metrics/clusterMetrics.js'
 import { RequestDurations } from '../../metrics/requestDurations.js'
+import type { MaybePromise } from '../../store/profilesSource.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -27,7 +28,8 @@ const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
 export const UNMATCHED_ROUTE = 'unmatched'
 
 export interface MetricsPluginOptions {
-  databasePath: string
+  /** The SQLite file, whose size is reported; none when serving from PostgreSQL. */
+  databasePath: string | undefined
 }
 
 /** Bytes on disk of the SQLite file and its write-ahead log. */
@@ -39,9 +41,9 @@ function databaseBytes (path: string): number {
   return bytes
 }
 
-function countOrNaN (count: () => number): number {
+async function countOrNaN (count: () => MaybePromise<number>): Promise<number> {
   try {
-    return count()
+    return await count()
   } catch {
     return Number.NaN
   }
@@ -133,21 +135,23 @@ async function metricsPlugin (app: FastifyInstance, { databasePath }: MetricsPlu
       collect () { this.set(resultCache.stats.bytes) }
     }),
     new Gauge({
+      name: 'ghusers_users',
+      help: 'Accounts in the database (NaN while it cannot be read)',
+      registers: [],
+      aggregator: 'max',
+      // A damaged file must not take the whole scrape down with it: that is when it is wanted most.
+      async collect () { this.set(await countOrNaN(() => profiles.countAll())) }
+    })
+  ]
+  if (databasePath !== undefined) {
+    ownMetrics.push(new Gauge({
       name: 'ghusers_database_size_bytes',
       help: 'Size on disk of the SQLite file and its write-ahead log',
       registers: [],
       aggregator: 'max',
       collect () { this.set(databaseBytes(databasePath)) }
-    }),
-    new Gauge({
-      name: 'ghusers_users',
-      help: 'Accounts in the database (NaN while the file cannot be read)',
-      registers: [],
-      aggregator: 'max',
-      // A damaged file must not take the whole scrape down with it: that is when it is wanted most.
-      collect () { this.set(countOrNaN(() => profiles.countAll())) }
-    })
-  ]
+    }))
+  }
   const { shared } = resultCache
   if (shared) {
     ownMetrics.push(

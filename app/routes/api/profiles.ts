@@ -6,7 +6,7 @@ import {
   apiListHref, canonicalQueryKey, checking, linkHeader, pageCount, pageLinks, profilesQueryRules, rejectQueryParameters, requireDigits
 } from '../../query/profilesQuery.js'
 import { API_ERRORS, NotModified, ProfileParams, ProfileResponse, ProfilesPage, ProfilesQuery } from '../../schemas/profiles.js'
-import type { PageRead } from '../../store/profilesRepository.js'
+import { type PageRead, whenReady } from '../../store/profilesSource.js'
 
 export interface ProfilesRoutesOptions {
   cacheControl: string
@@ -16,8 +16,8 @@ const ID_PARAM = new Set(['id'])
 const JSON_TYPE = 'application/json; charset=utf-8'
 
 /**
- * The list's JSON, in ProfilesPage's shape. The results array comes from SQLite already as JSON
- * (every text column cast to text), and the envelope holds only numbers, an order_by from a fixed
+ * The list's JSON, in ProfilesPage's shape. The results array comes from the database already as
+ * JSON (every text column a JSON string), and the envelope holds only numbers, an order_by from a fixed
  * set and links we build: so it is assembled as text rather than parsed and serialised again.
  */
 function listAnswer (query: ProfilesQuery, { dataVersion, total, resultsJson }: PageRead): BuiltAnswer {
@@ -47,7 +47,7 @@ const profilesRoutes: FastifyPluginAsyncTypebox<ProfilesRoutesOptions> = async (
   }, (request, reply) => {
     const query = request.query
     return answer(request, reply, `api-list:${canonicalQueryKey(query)}`, cacheControl,
-      () => listAnswer(query, app.profiles.readPage(query)))
+      () => whenReady(app.profiles.readPage(query), (read) => listAnswer(query, read)))
   })
 
   app.get('/users/profiles/:id', {
@@ -67,10 +67,11 @@ const profilesRoutes: FastifyPluginAsyncTypebox<ProfilesRoutesOptions> = async (
     const { id } = request.params
     return answer(request, reply, `api-profile:${id}`, cacheControl, () => {
       const dataVersion = app.profiles.dataVersion()
-      const profile = app.profiles.findById(id)
-      if (!profile) throw createError(404, `No profile with id ${id}`)
-      // The route's response schema serialises it: columns another tool filled oddly still come out strings.
-      return { dataVersion, contentType: JSON_TYPE, headers: {}, body: reply.serialize(profile) as string }
+      return whenReady(app.profiles.findById(id), (profile) => {
+        if (!profile) throw createError(404, `No profile with id ${id}`)
+        // The route's response schema serialises it: columns another tool filled oddly still come out strings.
+        return { dataVersion, contentType: JSON_TYPE, headers: {}, body: reply.serialize(profile) as string }
+      })
     })
   })
 }

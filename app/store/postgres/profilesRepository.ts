@@ -1,0 +1,221 @@
+// Reads profiles from PostgreSQL: each page one statement (one snapshot), every value bound, the
+// data version kept in memory and moved on by the database's notifications.
+import pg from 'pg'
+import type { OrderBy, Profile, ProfilesQuery } from '../../schemas/profiles.js'
+import { positionsTable } from '../derivedData.js'
+import type { KnownTotal, PageRead, ProfilesSource } from '../profilesSource.js'
+import { connectionConfig } from './connection.js'
+import { DATA_CHANGED_CHANNEL, FOLDED_USERNAME, postgresOrderSql } from './schema.js'
+
+/** How often the data version is read when no notification came (one lost with a dropped connection). */
+export const DATA_VERSION_POLL_MS = 1_000
+
+const FILTER_SQL = {
+  username: `${FOLDED_USERNAME} LIKE :usernamePattern ESCAPE '\\'`,
+  id: 'u.id = :id',
+  type: 'u.type = :type'
+} as const
+type FilterName = keyof typeof FILTER_SQL
+const FILTER_NAMES = Object.keys(FILTER_SQL) as FilterName[]
+
+const COLUMNS = 'u.id, u.username, u.avatar_url, u.type, u.url'
+const STATE_SQL = 'SELECT database_id, data_version, derived_version = data_version AS derived_current, total_count FROM ghusers_state'
+
+/** A LIKE pattern matching `term` anywhere, folded as usernames are, with %, _ and \ matching themselves. */
+function foldedContainsPattern (term: string): string {
+  const folded = term.replace(/[A-Z]/g, (char) => char.toLowerCase())
+  return `%${folded.replace(/[\\%_]/g, (char) => `\\${char}`)}%`
+}
+
+interface Plan {
+  /** The unfiltered list by precomputed position, or a scan of an index with OFFSET. */
+  access: 'positions' | 'scan'
+  /** Kept counts, a count in the same statement, or a total the caller knows. */
+  counting: 'kept' | 'count' | 'known'
+  filters: FilterName[]
+  orderBy: OrderBy
+}
+
+interface StateRow { database_id: string, data_version: number, derived_current: boolean, total_count: number }
+interface PageRow extends StateRow { total: number | null, results: string }
+
+interface State { databaseId: string, dataVersion: number, derivedCurrent: boolean, totalCount: number }
+
+function stateOf (row: StateRow): State {
+  return { databaseId: row.database_id, dataVersion: row.data_version, derivedCurrent: row.derived_current, totalCount: row.total_count }
+}
+
+function versionOf (state: State): string {
+  return `${state.databaseId}.${state.dataVersion}`
+}
+
+function pageSql ({ access, counting, filters, orderBy }: Plan): string {
+  const where = filters.map((name) => FILTER_SQL[name])
+  const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : ''
+  // json_agg of a users row: an object of its five columns, in the table's (the API's) order.
+  const results = access === 'positions'
+    ? `SELECT coalesce(json_agg(u ORDER BY p.rank), '[]')::text FROM (SELECT rank, id FROM ${positionsTable(orderBy)} ` +
+      'WHERE rank > :offset ORDER BY rank LIMIT :limit) p JOIN users u ON u.id = p.id'
+    : `SELECT coalesce(json_agg(u ORDER BY ${postgresOrderSql(orderBy)}), '[]')::text FROM (SELECT ${COLUMNS} FROM users u ` +
+      `${whereSql} ORDER BY ${postgresOrderSql(orderBy)} LIMIT :limit OFFSET :offset) u`
+  const total = counting === 'known' || (counting === 'kept' && !filters.length)
+    ? 'NULL::bigint'
+    : counting === 'kept'
+      ? 'coalesce((SELECT count FROM ghusers_type_counts WHERE type = :type), 0)'
+      : `(SELECT count(*) FROM users u ${whereSql})`
+  return `SELECT s.*, ${total} AS total, (${results}) AS results FROM (${STATE_SQL}) s`
+}
+
+/** `sql` with its :names as $1, $2…, and the names in that order (casts, `::text`, left alone). */
+function numbered (sql: string): { text: string, names: string[] } {
+  const names: string[] = []
+  const text = sql.replace(/(?<!:):([a-zA-Z]+)/g, (_match, name: string) => {
+    if (!names.includes(name)) names.push(name)
+    return `$${names.indexOf(name) + 1}`
+  })
+  return { text, names }
+}
+
+export interface PostgresProfilesOptions {
+  /** Called when the notifications connection fails; the poll carries on and it is opened again. */
+  onListenError?: (error: Error) => void
+}
+
+/**
+ * The PostgreSQL twin of the SQLite ProfilesRepository: the same plans (positions and kept counts
+ * while the derived data matches the data version, scans otherwise), the same answers.
+ */
+export class PostgresProfilesRepository implements ProfilesSource {
+  private readonly statements = new Map<string, { name: string, text: string, names: string[] }>()
+  private listener: pg.Client | undefined
+  private poll: NodeJS.Timeout | undefined
+  private closed = false
+
+  private constructor (
+    private readonly pool: pg.Pool,
+    private readonly url: string,
+    private state: State,
+    private readonly options: PostgresProfilesOptions
+  ) {}
+
+  /** Reads the data version and starts following it: notifications, and a poll behind them. */
+  static async open (pool: pg.Pool, url: string, options: PostgresProfilesOptions = {}): Promise<PostgresProfilesRepository> {
+    const { rows } = await pool.query<StateRow>(STATE_SQL)
+    const repository = new PostgresProfilesRepository(pool, url, stateOf(rows[0]!), options)
+    await repository.listen()
+    repository.poll = setInterval(() => { void repository.refresh() }, DATA_VERSION_POLL_MS).unref()
+    return repository
+  }
+
+  dataVersion (): string {
+    return versionOf(this.state)
+  }
+
+  async readPage (query: ProfilesQuery, known?: KnownTotal): Promise<PageRead> {
+    const read = await this.tryPlan(query, this.state.derivedCurrent, known)
+    if (read) return read
+    // The derived data did not match the snapshot read (another tool wrote): read again without it.
+    return await this.tryPlan(query, false, known) ?? (await this.tryPlan(query, false))!
+  }
+
+  async findById (id: number): Promise<Profile | undefined> {
+    const { rows } = await this.pool.query<Profile>({
+      name: 'ghusers_profile_by_id', text: `SELECT ${COLUMNS} FROM users u WHERE u.id = $1`, values: [id]
+    })
+    return rows[0]
+  }
+
+  async countAll (): Promise<number> {
+    if (this.state.derivedCurrent) return this.state.totalCount
+    return (await this.readPage({ page: 1, pagination: 1, order_by: 'id' })).total
+  }
+
+  async close (): Promise<void> {
+    this.closed = true
+    clearInterval(this.poll)
+    await this.listener?.end().catch(() => {})
+  }
+
+  /** Takes a state read from the database, unless it is older than one already known. */
+  private adopt (state: State): void {
+    const known = this.state
+    const newer = state.databaseId !== known.databaseId || state.dataVersion > known.dataVersion ||
+      (state.dataVersion === known.dataVersion && state.derivedCurrent && !known.derivedCurrent)
+    if (newer) this.state = state
+  }
+
+  private async refresh (): Promise<void> {
+    try {
+      const { rows } = await this.pool.query<StateRow>(STATE_SQL)
+      this.adopt(stateOf(rows[0]!))
+      if (!this.listener) await this.listen()
+    } catch {
+      // The database is away: pages fail on their own meanwhile, and the next poll tries again.
+    }
+  }
+
+  private async listen (): Promise<void> {
+    if (this.closed) return
+    const client = new pg.Client(connectionConfig(this.url))
+    const drop = (error: Error) => {
+      if (this.listener === client) this.listener = undefined
+      client.end().catch(() => {})
+      if (!this.closed) this.options.onListenError?.(error)
+    }
+    client.on('error', drop)
+    client.on('notification', () => { void this.refresh() })
+    try {
+      await client.connect()
+      await client.query(`LISTEN ${DATA_CHANGED_CHANNEL}`)
+      this.listener = client
+    } catch (error) {
+      drop(error as Error)
+    }
+  }
+
+  /** Reads the page with one plan; undefined when the plan's assumptions did not hold in the snapshot. */
+  private async tryPlan (query: ProfilesQuery, useDerived: boolean, known?: KnownTotal): Promise<PageRead | undefined> {
+    const plan = this.plan(query, useDerived, known !== undefined)
+    const statement = this.statement(plan)
+    const parameters: Record<string, unknown> = {
+      limit: query.pagination,
+      offset: (query.page - 1) * query.pagination,
+      usernamePattern: query.username === undefined ? undefined : foldedContainsPattern(query.username),
+      id: query.id,
+      type: query.type
+    }
+    const { rows } = await this.pool.query<PageRow>({
+      name: statement.name, text: statement.text, values: statement.names.map((name) => parameters[name])
+    })
+    const row = rows[0]!
+    const state = stateOf(row)
+    const dataVersion = versionOf(state)
+    if (!state.derivedCurrent && (plan.access === 'positions' || plan.counting === 'kept')) return undefined
+    if (plan.counting === 'known' && known!.dataVersion !== dataVersion) return undefined
+    this.adopt(state)
+    const total = row.total ?? (plan.counting === 'kept' ? state.totalCount : known!.total)
+    return { dataVersion, total, resultsJson: row.results }
+  }
+
+  private plan (query: ProfilesQuery, useDerived: boolean, totalKnown: boolean): Plan {
+    const filters = FILTER_NAMES.filter((name) => query[name] !== undefined)
+    const onlyType = filters.length === 1 && filters[0] === 'type'
+    return {
+      access: useDerived && !filters.length ? 'positions' : 'scan',
+      counting: useDerived && (!filters.length || onlyType) ? 'kept' : totalKnown ? 'known' : 'count',
+      filters,
+      orderBy: query.order_by
+    }
+  }
+
+  /** The plan's statement, prepared once per connection under its own name. */
+  private statement (plan: Plan) {
+    const key = `${plan.access}:${plan.counting}:${plan.filters.join('+')}:${plan.orderBy}`
+    let statement = this.statements.get(key)
+    if (!statement) {
+      statement = { name: `ghusers_page_${this.statements.size}`, ...numbered(pageSql(plan)) }
+      this.statements.set(key, statement)
+    }
+    return statement
+  }
+}

@@ -1,0 +1,187 @@
+// The PostgreSQL schema (umzug migrations) and its derived data: the same tables and rules as the
+// SQLite file's, in PostgreSQL's terms, for a database that several machines serve.
+import type pg from 'pg'
+import { Umzug, type UmzugStorage } from 'umzug'
+import { ORDER_BY_VALUES, type OrderBy } from '../../schemas/profiles.js'
+import { positionsTable } from '../derivedData.js'
+
+/** Notified on every commit that changes users, so that every server learns the new data version at once. */
+export const DATA_CHANGED_CHANNEL = 'ghusers_data_changed'
+
+/**
+ * Usernames fold as SQLite's NOCASE and LIKE fold them: ASCII letters only, so that both
+ * databases match and order alike. Compared byte by byte (COLLATE "C"), as SQLite does.
+ */
+export const FOLDED_USERNAME = 'ghusers_fold(u.username) COLLATE "C"'
+
+const ORDER_TERMS: Record<OrderBy, string> = {
+  id: 'u.id ASC',
+  '-id': 'u.id DESC',
+  username: `${FOLDED_USERNAME} ASC, u.id ASC`,
+  '-username': `${FOLDED_USERNAME} DESC, u.id ASC`,
+  type: 'u.type COLLATE "C" ASC, u.id ASC',
+  '-type': 'u.type COLLATE "C" DESC, u.id ASC'
+}
+
+/** The ORDER BY terms of `orderBy` over `users u`; ties break by id ascending, as in the SQLite file. */
+export function postgresOrderSql (orderBy: OrderBy): string {
+  return ORDER_TERMS[orderBy]
+}
+
+// Append only: a released migration is never edited, a change is a new entry.
+const MIGRATIONS = [
+  {
+    name: '0001-users-state-derived-data',
+    sql: `
+      CREATE EXTENSION IF NOT EXISTS pg_trgm;
+      CREATE FUNCTION ghusers_fold(text) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+        AS $$ SELECT translate($1, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') $$;
+      CREATE TABLE users (
+        id         bigint PRIMARY KEY,
+        username   text NOT NULL UNIQUE,
+        avatar_url text NOT NULL,
+        type       text NOT NULL,
+        url        text NOT NULL
+      );
+      CREATE INDEX users_username_folded ON users ((ghusers_fold(username) COLLATE "C"), id);
+      CREATE INDEX users_type ON users ((type COLLATE "C"), id);
+      CREATE INDEX users_username_trigrams ON users USING gin (ghusers_fold(username) gin_trgm_ops);
+      -- One row: the database's id and write counter (its data version), and how far the derived data is.
+      CREATE TABLE ghusers_state (
+        only_row        boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+        database_id     text NOT NULL,
+        data_version    bigint NOT NULL,
+        derived_version bigint NOT NULL,
+        total_count     bigint NOT NULL
+      );
+      INSERT INTO ghusers_state (database_id, data_version, derived_version, total_count)
+        VALUES (md5(random()::text || clock_timestamp()::text), 1, 0, 0);
+      CREATE TABLE ghusers_type_counts (type text PRIMARY KEY, count bigint NOT NULL);
+      ${ORDER_BY_VALUES.map((orderBy) => `CREATE TABLE ${positionsTable(orderBy)} (rank bigint PRIMARY KEY, id bigint NOT NULL);`).join('\n')}
+      -- Every statement that changes users bumps the version, whoever runs it; the seed sets
+      -- ghusers.bulk for its transaction and bumps it once itself.
+      CREATE FUNCTION ghusers_data_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF coalesce(current_setting('ghusers.bulk', true), '') <> 'on' THEN
+          UPDATE ghusers_state SET data_version = data_version + 1;
+          PERFORM pg_notify('${DATA_CHANGED_CHANNEL}', '');
+        END IF;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER users_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON users
+        FOR EACH STATEMENT EXECUTE FUNCTION ghusers_data_changed();`
+  }
+]
+
+export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length
+
+/** Blocks every other writer of users (and every other seed) until the commit; readers go on. */
+export const LOCK_OUT_WRITERS = 'LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE'
+
+// Any constant of ours: the lock that lets one process at a time migrate or rebuild.
+const SCHEMA_LOCK = 804_231_977
+
+function migrationsTableStorage (client: pg.ClientBase): UmzugStorage {
+  return {
+    async logMigration ({ name }) {
+      await client.query('INSERT INTO ghusers_migrations (name) VALUES ($1) ON CONFLICT DO NOTHING', [name])
+    },
+    async unlogMigration ({ name }) {
+      await client.query('DELETE FROM ghusers_migrations WHERE name = $1', [name])
+    },
+    async executed () {
+      const { rows } = await client.query<{ name: string }>('SELECT name FROM ghusers_migrations ORDER BY name')
+      return rows.map((row) => row.name)
+    }
+  }
+}
+
+/** Runs `work` on one connection holding the schema lock: servers starting together migrate once. */
+async function withSchemaLock<T> (pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect()
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [SCHEMA_LOCK])
+    try {
+      return await work(client)
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [SCHEMA_LOCK])
+    }
+  } finally {
+    client.release()
+  }
+}
+
+async function migrate (client: pg.ClientBase): Promise<string[]> {
+  await client.query(`CREATE TABLE IF NOT EXISTS ghusers_migrations (
+    name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`)
+  const umzug = new Umzug({
+    migrations: MIGRATIONS.map(({ name, sql }) => ({
+      name,
+      up: async () => {
+        // DDL is transactional in PostgreSQL: a migration and its log entry commit together.
+        await inTransaction(client, async () => {
+          await client.query(sql)
+          await client.query('INSERT INTO ghusers_migrations (name) VALUES ($1)', [name])
+        })
+      }
+    })),
+    storage: migrationsTableStorage(client),
+    logger: undefined
+  })
+  return (await umzug.up()).map((migration) => migration.name)
+}
+
+/**
+ * Refills positions, counts and the total from users and marks them as matching the data version.
+ * Runs inside the caller's transaction. Writers wait (the lock) so that what is marked current is
+ * what was read; readers never do: DELETE, not TRUNCATE, and they keep their snapshot until the commit.
+ */
+export async function rebuildPostgresDerivedData (client: pg.ClientBase): Promise<void> {
+  await client.query(LOCK_OUT_WRITERS)
+  for (const orderBy of ORDER_BY_VALUES) {
+    const table = positionsTable(orderBy)
+    await client.query(`DELETE FROM ${table}`)
+    await client.query(`INSERT INTO ${table} (rank, id)
+      SELECT row_number() OVER (ORDER BY ${postgresOrderSql(orderBy)}), u.id FROM users u`)
+  }
+  await client.query(`
+    DELETE FROM ghusers_type_counts;
+    INSERT INTO ghusers_type_counts (type, count) SELECT type, count(*) FROM users GROUP BY type;
+    UPDATE ghusers_state SET total_count = (SELECT count(*) FROM users), derived_version = data_version;`)
+}
+
+export interface PreparedPostgres {
+  /** Names of the migrations applied. */
+  applied: string[]
+  /** Whether the derived data had to be rebuilt: another tool wrote users. */
+  rebuilt: boolean
+}
+
+/** Brings the database up to our schema; the names of the migrations applied. */
+export async function migratePostgres (pool: pg.Pool): Promise<string[]> {
+  return await withSchemaLock(pool, migrate)
+}
+
+/** Brings the database up to our schema and its derived data up to date; for the server. */
+export async function preparePostgres (pool: pg.Pool): Promise<PreparedPostgres> {
+  return await withSchemaLock(pool, async (client) => {
+    const applied = await migrate(client)
+    const { rows } = await client.query<{ current: boolean }>('SELECT derived_version = data_version AS current FROM ghusers_state')
+    const rebuilt = rows[0]?.current !== true
+    if (rebuilt) await inTransaction(client, () => rebuildPostgresDerivedData(client))
+    return { applied, rebuilt }
+  })
+}
+
+/** Runs `work` in a transaction on `client`: committed when it returns, rolled back when it throws. */
+export async function inTransaction<T> (client: pg.ClientBase, work: () => Promise<T>): Promise<T> {
+  await client.query('BEGIN')
+  try {
+    const result = await work()
+    await client.query('COMMIT')
+    return result
+  } catch (error) {
+    await client.query('ROLLBACK')
+    throw error
+  }
+}

@@ -1,0 +1,70 @@
+// The database the service reads profiles from: the SQLite file, or PostgreSQL when DATABASE_URL is set.
+import type { AppConfig } from '../config.js'
+import { checkDatabaseFile, type DatabaseHealth } from './databaseHealth.js'
+import { openReadOnlyDatabase, prepareDatabaseFile } from './database.js'
+import { openPostgresPool } from './postgres/connection.js'
+import { checkPostgres } from './postgres/health.js'
+import { PostgresProfilesRepository } from './postgres/profilesRepository.js'
+import { preparePostgres } from './postgres/schema.js'
+import { ProfilesRepository } from './profilesRepository.js'
+import type { MaybePromise, ProfilesSource } from './profilesSource.js'
+
+export type DatabaseSettings = Pick<AppConfig, 'databasePath' | 'databaseUrl'>
+
+export interface ProfilesDatabase {
+  source: ProfilesSource
+  checkHealth: () => MaybePromise<DatabaseHealth>
+  close: () => Promise<void>
+}
+
+export interface ProfilesDatabaseEvents {
+  /** A connection to PostgreSQL failed while idle (or its notifications connection did): logged, not thrown. */
+  onConnectionError?: (error: Error) => void
+}
+
+/** Where the data is, for logs and messages: the file's path, or the URL without its password. */
+export function databaseLabel ({ databasePath, databaseUrl }: DatabaseSettings): string {
+  if (databaseUrl === undefined) return databasePath
+  const url = new URL(databaseUrl)
+  url.password = ''
+  return url.toString()
+}
+
+/** Brings the database up to our schema and its derived data up to date (before serving). */
+export async function prepareProfilesDatabase ({ databasePath, databaseUrl }: DatabaseSettings): Promise<{ applied: string[], rebuilt: boolean }> {
+  if (databaseUrl === undefined) return await prepareDatabaseFile(databasePath)
+  const pool = openPostgresPool(databaseUrl, { max: 1 })
+  try {
+    return await preparePostgres(pool)
+  } finally {
+    await pool.end()
+  }
+}
+
+export async function openProfilesDatabase (
+  { databasePath, databaseUrl }: DatabaseSettings, { onConnectionError }: ProfilesDatabaseEvents = {}
+): Promise<ProfilesDatabase> {
+  if (databaseUrl === undefined) {
+    const db = openReadOnlyDatabase(databasePath)
+    return {
+      source: new ProfilesRepository(db),
+      checkHealth: () => checkDatabaseFile(databasePath),
+      close: async () => { db.close() }
+    }
+  }
+  const pool = openPostgresPool(databaseUrl, { onIdleError: onConnectionError })
+  try {
+    const repository = await PostgresProfilesRepository.open(pool, databaseUrl, { onListenError: onConnectionError })
+    return {
+      source: repository,
+      checkHealth: () => checkPostgres(pool),
+      close: async () => {
+        await repository.close()
+        await pool.end()
+      }
+    }
+  } catch (error) {
+    await pool.end()
+    throw error
+  }
+}

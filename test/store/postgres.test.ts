@@ -1,0 +1,208 @@
+// PostgreSQL as the database, against a real server: the same answers as the contract's model
+// (filters, LIKE escaping, every order, deep pages), after seeds, upserts and other tools' writes.
+import pg from 'pg'
+import { describe, expect, it, vi } from 'vitest'
+import { ORDER_BY_VALUES, type Profile, type ProfilesQuery } from '../../app/schemas/profiles.js'
+import { sampleAccountAt, sampleAccounts } from '../../app/seed/sampleAccounts.js'
+import { SeedInterruptedError } from '../../app/seed/seedDatabase.js'
+import { seedPostgres } from '../../app/seed/seedPostgres.js'
+import { openPostgresPool } from '../../app/store/postgres/connection.js'
+import { checkPostgres } from '../../app/store/postgres/health.js'
+import { PostgresProfilesRepository } from '../../app/store/postgres/profilesRepository.js'
+import { POSTGRES_SCHEMA_VERSION, preparePostgres } from '../../app/store/postgres/schema.js'
+import { expectedPage } from '../helpers/contractModel.js'
+import { cleanUpLater } from '../helpers/cleanup.js'
+import { HOSTILE_PROFILES } from '../helpers/fixtures.js'
+import { freePort } from '../helpers/redisServer.js'
+import { startPostgresServer } from '../helpers/postgresServer.js'
+
+const postgres = await startPostgresServer()
+
+async function * inBatches (rows: Profile[], size = 100) {
+  for (let start = 0; start < rows.length; start += size) yield rows.slice(start, start + size)
+}
+
+/** A new database seeded by the seed code with `rows` (or that many sample accounts). */
+async function seededDatabase (rows: Profile[] | number): Promise<string> {
+  const databaseUrl = await postgres.createDatabase()
+  const batches = typeof rows === 'number' ? sampleAccounts({ since: 0, total: rows }) : inBatches(rows)
+  await seedPostgres({ databaseUrl, batches })
+  return databaseUrl
+}
+
+async function openRepository (databaseUrl: string) {
+  const pool = openPostgresPool(databaseUrl)
+  const repository = await PostgresProfilesRepository.open(pool, databaseUrl)
+  cleanUpLater(async () => {
+    await repository.close()
+    await pool.end()
+  })
+  return { pool, repository }
+}
+
+async function allRows (pool: pg.Pool): Promise<Profile[]> {
+  return (await pool.query<Profile>('SELECT id, username, avatar_url, type, url FROM users')).rows
+}
+
+async function read (repository: PostgresProfilesRepository, query: ProfilesQuery) {
+  const { total, resultsJson } = await repository.readPage(query)
+  return { total, results: JSON.parse(resultsJson) as Profile[] }
+}
+
+function expected (rows: Profile[], query: ProfilesQuery): { total: number, results: Profile[] } {
+  const { total, ids } = expectedPage(rows, query, query.order_by, query.page, query.pagination)
+  const byId = new Map(rows.map((row) => [row.id, row]))
+  return { total, results: ids.map((id) => byId.get(id)!) }
+}
+
+/** Every order at the first, a middle and the last page, and one past it. */
+async function expectEveryOrderMatches (repository: PostgresProfilesRepository, rows: Profile[], pagination = 37) {
+  const pages = Math.ceil(rows.length / pagination)
+  for (const order_by of ORDER_BY_VALUES) {
+    for (const page of [1, Math.ceil(pages / 2), pages, pages + 1]) {
+      const query = { page, pagination, order_by }
+      expect(await read(repository, query), JSON.stringify(query)).toEqual(expected(rows, query))
+    }
+  }
+}
+
+describe('PostgreSQL', () => {
+  describe('on hostile logins', async () => {
+    const { repository } = await openRepository(await seededDatabase(HOSTILE_PROFILES))
+    const query = (overrides: Partial<ProfilesQuery>) => read(repository, { page: 1, pagination: 100, order_by: 'id', ...overrides })
+
+    it.each([
+      ['100%', ['100%']],
+      ['_', ['under_score']],
+      ['\\', ['back\\slash']],
+      ['alpha', ['ALPHA', 'alpha-two']],
+      ['ZOË', []],
+      ['zo', ['Zoë-ünïcode']],
+      ['<script>', ['<script>alert(1)</script>']],
+      ['"double\'', ['quote"double\'single']]
+    ])('finds usernames containing %j literally and case-insensitively (ASCII), as the file does', async (term, usernames) => {
+      expect((await query({ username: term })).results.map((profile) => profile.username).sort()).toEqual([...usernames].sort())
+    })
+
+    it.each(ORDER_BY_VALUES)('orders by %s as the file does, ties broken by id ascending', async (order_by) => {
+      expect(await query({ order_by })).toEqual(expected(HOSTILE_PROFILES, { page: 1, pagination: 100, order_by }))
+    })
+
+    it('sends every column as the API shows it, hostile text included', async () => {
+      const byId = new Map(HOSTILE_PROFILES.map((profile) => [profile.id, profile]))
+      for (const profile of (await query({})).results) expect(profile).toEqual(byId.get(profile.id))
+      expect(await repository.findById(13)).toEqual(byId.get(13))
+      expect(await repository.findById(999)).toBeUndefined()
+    })
+  })
+
+  it('matches the contract on random filters, orders and pages, positions and scans alike', async () => {
+    const { pool, repository } = await openRepository(await seededDatabase(700))
+    const rows = await allRows(pool)
+    await expectEveryOrderMatches(repository, rows)
+    let seed = 7
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
+    for (let i = 0; i < 60; i++) {
+      const login = rows[Math.floor(next() * rows.length)]!.username
+      const start = Math.floor(next() * (login.length - 1))
+      const term = login.slice(start, start + 1 + Math.floor(next() * 4))
+      const query: ProfilesQuery = {
+        page: 1 + Math.floor(next() * 3),
+        pagination: 1 + Math.floor(next() * 30),
+        order_by: ORDER_BY_VALUES[Math.floor(next() * ORDER_BY_VALUES.length)]!,
+        username: next() < 0.5 ? term.toUpperCase() : term,
+        ...(next() < 0.3 ? { type: 'Organization' as const } : {})
+      }
+      expect(await read(repository, query), JSON.stringify(query)).toEqual(expected(rows, query))
+    }
+    for (const type of ['User', 'Organization', 'Bot'] as const) {
+      expect((await read(repository, { page: 1, pagination: 10, order_by: 'id', type })).total)
+        .toBe(rows.filter((row) => row.type === type).length)
+    }
+  })
+
+  it('keeps positions and counts right through upserts that add, rename and retype accounts', async () => {
+    const databaseUrl = await seededDatabase(300)
+    const { pool, repository } = await openRepository(databaseUrl)
+    const before = repository.dataVersion()
+    const changed = [sampleAccountAt(3), sampleAccountAt(200)].map((account, i) => ({
+      ...account, username: `ZZ-renamed-${i}`, type: i === 0 ? 'Bot' : 'Organization'
+    }))
+    // A login moving to another id, as a renamed account's old login reused by a new one.
+    const moved = { ...sampleAccountAt(400), username: sampleAccountAt(5).username }
+    await seedPostgres({ databaseUrl, batches: inBatches([...changed, moved]) })
+    await vi.waitFor(() => expect(repository.dataVersion()).not.toBe(before))
+
+    const rows = await allRows(pool)
+    // One account added, and the one whose login moved taken off.
+    expect(rows).toHaveLength(300)
+    expect(rows.filter((row) => row.username === moved.username).map((row) => row.id)).toEqual([moved.id])
+    await expectEveryOrderMatches(repository, rows, 29)
+    expect((await read(repository, { page: 1, pagination: 5, order_by: 'id', type: 'Bot' })).total)
+      .toBe(rows.filter((row) => row.type === 'Bot').length)
+  })
+
+  it('follows another tool\'s writes at once, with scans until the next start-up rebuilds', async () => {
+    const databaseUrl = await seededDatabase(120)
+    const { pool, repository } = await openRepository(databaseUrl)
+    const before = repository.dataVersion()
+    await pool.query("INSERT INTO users VALUES (999999999, 'AAA-first', 'https://a.example/5', 'User', 'https://github.com/AAA-first')")
+    await pool.query('DELETE FROM users WHERE id = $1', [sampleAccountAt(7).id])
+    await pool.query("UPDATE users SET type = 'Bot' WHERE id = $1", [sampleAccountAt(8).id])
+    // The notification moves the version on, with no page read in between.
+    await vi.waitFor(() => expect(repository.dataVersion()).not.toBe(before))
+    const rows = await allRows(pool)
+    await expectEveryOrderMatches(repository, rows, 11)
+    expect(await repository.countAll()).toBe(rows.length)
+
+    const pool2 = openPostgresPool(databaseUrl, { max: 1 })
+    expect(await preparePostgres(pool2)).toEqual({ applied: [], rebuilt: true })
+    expect(await preparePostgres(pool2)).toEqual({ applied: [], rebuilt: false })
+    await pool2.end()
+    await expectEveryOrderMatches(repository, rows, 11)
+  })
+
+  it('counts what a re-seed wrote, and a new seed gets a new data version', async () => {
+    const databaseUrl = await seededDatabase(50)
+    const { repository } = await openRepository(databaseUrl)
+    expect((await read(repository, { page: 1, pagination: 1, order_by: 'id' })).total).toBe(50)
+    const before = repository.dataVersion()
+    await seedPostgres({ databaseUrl, batches: sampleAccounts({ since: 0, total: 260 }) })
+    await vi.waitFor(() => expect(repository.dataVersion()).not.toBe(before))
+    expect((await read(repository, { page: 1, pagination: 1, order_by: 'id' })).total).toBe(260)
+    expect(await repository.countAll()).toBe(260)
+  })
+
+  it('keeps what a failing source gave before it failed, and writes nothing when it fails at once', async () => {
+    const databaseUrl = await postgres.createDatabase()
+    const failing = async function * () {
+      yield [sampleAccountAt(0), sampleAccountAt(1)]
+      throw new Error('GitHub went away')
+    }
+    const error = await seedPostgres({ databaseUrl, batches: failing() }).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(SeedInterruptedError)
+    expect((error as SeedInterruptedError).result).toMatchObject({ written: 2, lastId: sampleAccountAt(1).id })
+    const { repository } = await openRepository(databaseUrl)
+    expect(await repository.countAll()).toBe(2)
+
+    const untouched = await postgres.createDatabase()
+    const failsAtOnce = async function * (): AsyncGenerator<Profile[]> { throw new Error('no network') }
+    await expect(seedPostgres({ databaseUrl: untouched, batches: failsAtOnce() })).rejects.toThrow('no network')
+    const pool = openPostgresPool(untouched)
+    expect((await pool.query("SELECT to_regclass('users') AS users")).rows[0].users).toBeNull()
+    await pool.end()
+  })
+
+  it('reports its health: ok with the count, not migrated, unreachable', async () => {
+    const { pool } = await openRepository(await seededDatabase(30))
+    expect(await checkPostgres(pool)).toMatchObject({ state: 'ok', users: 30, schemaVersion: POSTGRES_SCHEMA_VERSION })
+
+    const empty = openPostgresPool(await postgres.createDatabase())
+    expect(await checkPostgres(empty)).toMatchObject({ state: 'not migrated' })
+    await empty.end()
+
+    const nobody = openPostgresPool(`postgres://postgres@127.0.0.1:${await freePort()}/ghusers`)
+    expect(await checkPostgres(nobody)).toMatchObject({ state: 'unreachable', reason: expect.stringContaining('ECONNREFUSED') })
+    await nobody.end()
+  })
+})
