@@ -26,8 +26,14 @@ export interface PublicError {
   message: string
 }
 
-/** The status and message a client may see: 4xx as they are, anything else a bare 500. */
+/** The database cannot be reached (PostgreSQL restarting, the network away): a 503 to retry, not a 500. */
+export class DatabaseUnavailableError extends Error {
+  readonly statusCode = 503
+}
+
+/** The status and message a client may see: 4xx as they are, an unreachable database a 503, anything else a bare 500. */
 export function publicError (error: unknown): PublicError {
+  if (error instanceof DatabaseUnavailableError) return { statusCode: 503, error: 'Service Unavailable', message: error.message }
   const status = (error as { statusCode?: unknown }).statusCode
   const statusCode = typeof status === 'number' && status >= 400 && status < 500 ? status : 500
   return {

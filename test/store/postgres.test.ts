@@ -30,9 +30,10 @@ async function seededDatabase (rows: Profile[] | number): Promise<string> {
   return databaseUrl
 }
 
+/** The repository on `databaseUrl`; it polls for the data version only once an hour, so that only notifications move it. */
 async function openRepository (databaseUrl: string) {
   const pool = openPostgresPool(databaseUrl)
-  const repository = await PostgresProfilesRepository.open(pool, databaseUrl)
+  const repository = await PostgresProfilesRepository.open(pool, databaseUrl, { pollMs: 3_600_000 })
   cleanUpLater(async () => {
     await repository.close()
     await pool.end()
@@ -131,7 +132,7 @@ describe('PostgreSQL', () => {
     // A login moving to another id, as a renamed account's old login reused by a new one.
     const moved = { ...sampleAccountAt(400), username: sampleAccountAt(5).username }
     await seedPostgres({ databaseUrl, batches: inBatches([...changed, moved]) })
-    await vi.waitFor(() => expect(repository.dataVersion()).not.toBe(before))
+    await vi.waitFor(() => expect(repository.dataVersion()).not.toBe(before), { timeout: 5_000 })
 
     const rows = await allRows(pool)
     // One account added, and the one whose login moved taken off.
@@ -150,7 +151,7 @@ describe('PostgreSQL', () => {
     await pool.query('DELETE FROM users WHERE id = $1', [sampleAccountAt(7).id])
     await pool.query("UPDATE users SET type = 'Bot' WHERE id = $1", [sampleAccountAt(8).id])
     // The notification moves the version on, with no page read in between.
-    await vi.waitFor(() => expect(repository.dataVersion()).not.toBe(before))
+    await vi.waitFor(() => expect(repository.dataVersion()).not.toBe(before), { timeout: 5_000 })
     const rows = await allRows(pool)
     await expectEveryOrderMatches(repository, rows, 11)
     expect(await repository.countAll()).toBe(rows.length)
@@ -168,7 +169,7 @@ describe('PostgreSQL', () => {
     expect((await read(repository, { page: 1, pagination: 1, order_by: 'id' })).total).toBe(50)
     const before = repository.dataVersion()
     await seedPostgres({ databaseUrl, batches: sampleAccounts({ since: 0, total: 260 }) })
-    await vi.waitFor(() => expect(repository.dataVersion()).not.toBe(before))
+    await vi.waitFor(() => expect(repository.dataVersion()).not.toBe(before), { timeout: 5_000 })
     expect((await read(repository, { page: 1, pagination: 1, order_by: 'id' })).total).toBe(260)
     expect(await repository.countAll()).toBe(260)
   })

@@ -9,6 +9,15 @@ function typeParser (oid: number, format?: 'text' | 'binary') {
   return format === undefined ? pg.types.getTypeParser(oid) : pg.types.getTypeParser(oid, format)
 }
 
+/**
+ * Whether `error` says PostgreSQL was not reached (refused, timed out, dropped, shutting down)
+ * rather than that it refused a statement: errors without a SQLSTATE, and classes 08 and 57P.
+ */
+export function isUnreachable (error: unknown): boolean {
+  const { code } = error as { code?: unknown }
+  return typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code) || code.startsWith('08') || code.startsWith('57P')
+}
+
 export interface PostgresPoolOptions {
   /** Connections at most (node-postgres' default is 10). */
   max?: number

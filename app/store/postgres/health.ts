@@ -1,6 +1,7 @@
 // Whether PostgreSQL can be served from, for GET /health: reached, migrated, read and counted.
 import type pg from 'pg'
 import type { DatabaseHealth } from '../databaseHealth.js'
+import { isUnreachable } from './connection.js'
 import { POSTGRES_SCHEMA_VERSION } from './schema.js'
 
 const UNDEFINED_TABLE = '42P01'
@@ -29,8 +30,7 @@ export async function checkPostgres (pool: pg.Pool): Promise<DatabaseHealth> {
   } catch (error) {
     const { code, message } = error as { code?: string, message?: string }
     if (code === UNDEFINED_TABLE) return { state: 'not migrated', reason: `The database lacks the service's tables: ${message}` }
-    // No SQLSTATE: the database was not reached at all (refused, timed out, the connection dropped).
-    if (code === undefined || !/^[0-9A-Z]{5}$/.test(code)) {
+    if (isUnreachable(error)) {
       return { state: 'unreachable', reason: `PostgreSQL cannot be reached: ${message ?? String(error)}` }
     }
     return { state: 'unreadable', reason: `PostgreSQL cannot be read: ${message}` }

@@ -1,10 +1,11 @@
 // Reads profiles from PostgreSQL: each page one statement (one snapshot), every value bound, the
 // data version kept in memory and moved on by the database's notifications.
 import pg from 'pg'
+import { DatabaseUnavailableError } from '../../http/errors.js'
 import type { OrderBy, Profile, ProfilesQuery } from '../../schemas/profiles.js'
 import { positionsTable } from '../derivedData.js'
 import type { KnownTotal, PageRead, ProfilesSource } from '../profilesSource.js'
-import { connectionConfig } from './connection.js'
+import { connectionConfig, isUnreachable } from './connection.js'
 import { DATA_CHANGED_CHANNEL, FOLDED_USERNAME, postgresOrderSql } from './schema.js'
 
 /** How often the data version is read when no notification came (one lost with a dropped connection). */
@@ -77,6 +78,8 @@ function numbered (sql: string): { text: string, names: string[] } {
 }
 
 export interface PostgresProfilesOptions {
+  /** How often the data version is read without a notification (DATA_VERSION_POLL_MS). */
+  pollMs?: number
   /** Called when the notifications connection fails; the poll carries on and it is opened again. */
   onListenError?: (error: Error) => void
 }
@@ -103,7 +106,7 @@ export class PostgresProfilesRepository implements ProfilesSource {
     const { rows } = await pool.query<StateRow>(STATE_SQL)
     const repository = new PostgresProfilesRepository(pool, url, stateOf(rows[0]!), options)
     await repository.listen()
-    repository.poll = setInterval(() => { void repository.refresh() }, DATA_VERSION_POLL_MS).unref()
+    repository.poll = setInterval(() => { void repository.refresh() }, options.pollMs ?? DATA_VERSION_POLL_MS).unref()
     return repository
   }
 
@@ -119,7 +122,7 @@ export class PostgresProfilesRepository implements ProfilesSource {
   }
 
   async findById (id: number): Promise<Profile | undefined> {
-    const { rows } = await this.pool.query<Profile>({
+    const { rows } = await this.query<Profile>({
       name: 'ghusers_profile_by_id', text: `SELECT ${COLUMNS} FROM users u WHERE u.id = $1`, values: [id]
     })
     return rows[0]
@@ -134,6 +137,16 @@ export class PostgresProfilesRepository implements ProfilesSource {
     this.closed = true
     clearInterval(this.poll)
     await this.listener?.end().catch(() => {})
+  }
+
+  /** A statement on the pool; PostgreSQL out of reach is a DatabaseUnavailableError (a 503). */
+  private async query<Row extends pg.QueryResultRow> (statement: pg.QueryConfig): Promise<pg.QueryResult<Row>> {
+    try {
+      return await this.pool.query<Row>(statement)
+    } catch (error) {
+      if (isUnreachable(error)) throw new DatabaseUnavailableError('The database cannot be reached just now; please try again shortly', { cause: error })
+      throw error
+    }
   }
 
   /** Takes a state read from the database, unless it is older than one already known. */
@@ -163,6 +176,8 @@ export class PostgresProfilesRepository implements ProfilesSource {
       if (!this.closed) this.options.onListenError?.(error)
     }
     client.on('error', drop)
+    // Ended by the server (a restart) without an error: the poll opens another.
+    client.on('end', () => { if (this.listener === client) this.listener = undefined })
     client.on('notification', () => { void this.refresh() })
     try {
       await client.connect()
@@ -184,7 +199,7 @@ export class PostgresProfilesRepository implements ProfilesSource {
       id: query.id,
       type: query.type
     }
-    const { rows } = await this.pool.query<PageRow>({
+    const { rows } = await this.query<PageRow>({
       name: statement.name, text: statement.text, values: statement.names.map((name) => parameters[name])
     })
     const row = rows[0]!
