@@ -333,3 +333,37 @@ describe('docker-compose.yml', () => {
     expect(last(runtime, 'HEALTHCHECK')?.args).toContain('/health')
   })
 })
+
+describe('docker-compose.postgres.yml', () => {
+  interface Override {
+    services?: Record<string, {
+      environment?: Record<string, string>
+      depends_on?: Record<string, { condition?: string }>
+      volumes?: string[]
+      healthcheck?: { test?: string[] }
+    }>
+    volumes?: Record<string, unknown>
+  }
+  const override = parseYaml(readFileSync(join(PROJECT_ROOT, 'docker-compose.postgres.yml'), 'utf8')) as Override
+  const base = parseYaml(readFileSync(join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8')) as
+    { services?: Record<string, { environment?: Record<string, string> }> }
+
+  it('points the app at its postgres service with a URL the server accepts, once that is healthy', () => {
+    const environment = { ...runtimeEnv, ...base.services?.app?.environment, ...override.services?.app?.environment }
+    const config = createConfig(environment)
+    expect(new URL(config.databaseUrl!).hostname).toBe('postgres')
+    expect(override.services?.app?.depends_on?.postgres?.condition).toBe('service_healthy')
+    expect(override.services?.postgres?.healthcheck?.test).toContain('pg_isready')
+  })
+
+  it('keeps PostgreSQL\'s data on a named volume, with the user, password and database of the URL', () => {
+    const postgres = override.services?.postgres
+    const url = new URL(override.services!.app!.environment!.DATABASE_URL!)
+    expect(postgres?.environment).toEqual({
+      POSTGRES_USER: url.username, POSTGRES_PASSWORD: url.password, POSTGRES_DB: url.pathname.slice(1)
+    })
+    const [volume, target] = (postgres?.volumes?.[0] ?? '').split(':')
+    expect(target).toBe('/var/lib/postgresql/data')
+    expect(Object.keys(override.volumes ?? {})).toContain(volume)
+  })
+})
