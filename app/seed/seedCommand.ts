@@ -88,7 +88,7 @@ export async function runSeedCommand (argv: string[], io: SeedCommandIo): Promis
   }
 
   // A flag beats the environment; of the two variables, DATABASE_URL, as the server reads it.
-  const databaseUrl = args.db ? undefined : args.databaseUrl ?? (io.env.DATABASE_URL || undefined)
+  const databaseUrl = args.db ? undefined : args.databaseUrl ?? io.env.DATABASE_URL
   if (databaseUrl !== undefined && !isPostgresUrl(databaseUrl)) {
     io.stderr.write(`error: DATABASE_URL must be a postgres:// or postgresql:// URL (got ${JSON.stringify(databaseUrl)})\n`)
     return 2

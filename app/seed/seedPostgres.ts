@@ -20,26 +20,33 @@ const UPSERT = `INSERT INTO users (id, username, avatar_url, type, url)
   ON CONFLICT (id) DO UPDATE SET username = excluded.username, avatar_url = excluded.avatar_url,
     type = excluded.type, url = excluded.url`
 
-/** The batch as one statement may take it: each id and each login once, the last one winning, as REPLACE would. */
+/**
+ * The batch as one statement may take it, as REPLACE row by row would leave it: each account
+ * takes the place of an earlier one with its id and of an earlier one with its login.
+ */
 function lastOfEach (batch: Profile[]): Profile[] {
   const byId = new Map<number, Profile>()
-  const byLogin = new Map<string, Profile>()
+  const idByLogin = new Map<string, number>()
   for (const account of batch) {
-    const stale = byLogin.get(account.username)
-    if (stale && stale.id !== account.id) byId.delete(stale.id)
-    byId.delete(account.id)
+    const sameId = byId.get(account.id)
+    if (sameId) idByLogin.delete(sameId.username)
+    const sameLogin = idByLogin.get(account.username)
+    if (sameLogin !== undefined) byId.delete(sameLogin)
     byId.set(account.id, account)
-    byLogin.set(account.username, account)
+    idByLogin.set(account.username, account.id)
   }
   return [...byId.values()]
 }
 
 async function upsert (client: pg.ClientBase, batch: Profile[]): Promise<void> {
+  // Every row of the batch takes its login off other ids, even one a later row supersedes, as
+  // REPLACE row by row would; what is stored is what is left of the batch.
+  await client.query(TAKE_LOGINS_OFF_STALE_ROWS, [batch.map((row) => row.id), batch.map((row) => row.username)])
   const rows = lastOfEach(batch)
-  const ids = rows.map((row) => row.id)
-  const usernames = rows.map((row) => row.username)
-  await client.query(TAKE_LOGINS_OFF_STALE_ROWS, [ids, usernames])
-  await client.query(UPSERT, [ids, usernames, rows.map((row) => row.avatar_url), rows.map((row) => row.type), rows.map((row) => row.url)])
+  await client.query(UPSERT, [
+    rows.map((row) => row.id), rows.map((row) => row.username), rows.map((row) => row.avatar_url),
+    rows.map((row) => row.type), rows.map((row) => row.url)
+  ])
 }
 
 /**
@@ -57,8 +64,10 @@ export async function seedPostgres ({ databaseUrl, batches, onProgress }: SeedPo
   const result = (): SeedResult => ({ written, lastId, seconds: (performance.now() - started) / 1000 })
 
   const commit = async (): Promise<void> => {
-    await client!.query(`UPDATE ghusers_state SET data_version = data_version + 1,
-      database_id = md5(random()::text || clock_timestamp()::text)`)
+    // The version only grows (servers take no older one), and from the clock, so that copies of
+    // one database seeded apart (a restored dump) do not reach the same version with other data.
+    await client!.query(`UPDATE ghusers_state
+      SET data_version = greatest(data_version + 1, (extract(epoch FROM clock_timestamp()) * 1000)::bigint)`)
     await rebuildPostgresDerivedData(client!)
     await client!.query(`SELECT pg_notify('${DATA_CHANGED_CHANNEL}', '')`)
     await client!.query('COMMIT')
@@ -70,6 +79,9 @@ export async function seedPostgres ({ databaseUrl, batches, onProgress }: SeedPo
         pool = openPostgresPool(databaseUrl, { max: 1 })
         await migratePostgres(pool)
         client = await pool.connect()
+        // A connection lost while checked out (PostgreSQL restarting) would throw an 'error' event
+        // that ends the process: the next query fails with it instead.
+        client.on('error', () => {})
         // The change trigger stays quiet for this transaction: one version bump at the end instead.
         await client.query(`BEGIN; SET LOCAL ghusers.bulk = 'on'; ${LOCK_OUT_WRITERS}`)
       }

@@ -9,6 +9,9 @@ import { preparePostgres } from './postgres/schema.js'
 import { ProfilesRepository } from './profilesRepository.js'
 import type { MaybePromise, ProfilesSource } from './profilesSource.js'
 
+/** A page's statement takes milliseconds; one that runs this long is cancelled, and its request gets a 503. */
+const SERVING_STATEMENT_TIMEOUT_MS = 30_000
+
 export type DatabaseSettings = Pick<AppConfig, 'databasePath' | 'databaseUrl'>
 
 export interface ProfilesDatabase {
@@ -27,6 +30,7 @@ export function databaseLabel ({ databasePath, databaseUrl }: DatabaseSettings):
   if (databaseUrl === undefined) return databasePath
   const url = new URL(databaseUrl)
   url.password = ''
+  url.searchParams.delete('password')
   return url.toString()
 }
 
@@ -52,7 +56,7 @@ export async function openProfilesDatabase (
       close: async () => { db.close() }
     }
   }
-  const pool = openPostgresPool(databaseUrl, { onIdleError: onConnectionError })
+  const pool = openPostgresPool(databaseUrl, { statementTimeoutMs: SERVING_STATEMENT_TIMEOUT_MS, onIdleError: onConnectionError })
   try {
     const repository = await PostgresProfilesRepository.open(pool, databaseUrl, { onListenError: onConnectionError })
     return {

@@ -1,18 +1,20 @@
 // PostgreSQL as the database, against a real server: the same answers as the contract's model
 // (filters, LIKE escaping, every order, deep pages), after seeds, upserts and other tools' writes.
+import { join } from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
 import pg from 'pg'
 import { describe, expect, it, vi } from 'vitest'
 import { ORDER_BY_VALUES, type Profile, type ProfilesQuery } from '../../app/schemas/profiles.js'
 import { sampleAccountAt, sampleAccounts } from '../../app/seed/sampleAccounts.js'
-import { SeedInterruptedError } from '../../app/seed/seedDatabase.js'
+import { seedDatabase, SeedInterruptedError } from '../../app/seed/seedDatabase.js'
 import { seedPostgres } from '../../app/seed/seedPostgres.js'
 import { openPostgresPool } from '../../app/store/postgres/connection.js'
 import { checkPostgres } from '../../app/store/postgres/health.js'
 import { PostgresProfilesRepository } from '../../app/store/postgres/profilesRepository.js'
-import { POSTGRES_SCHEMA_VERSION, preparePostgres } from '../../app/store/postgres/schema.js'
+import { FOLDED_USERNAME, POSTGRES_SCHEMA_VERSION, preparePostgres } from '../../app/store/postgres/schema.js'
 import { expectedPage } from '../helpers/contractModel.js'
 import { cleanUpLater } from '../helpers/cleanup.js'
-import { HOSTILE_PROFILES } from '../helpers/fixtures.js'
+import { HOSTILE_PROFILES, temporaryDirectory } from '../helpers/fixtures.js'
 import { freePort } from '../helpers/redisServer.js'
 import { startPostgresServer } from '../helpers/postgresServer.js'
 
@@ -122,6 +124,25 @@ describe('PostgreSQL', () => {
     }
   })
 
+  it('searches usernames through the trigram index, and orders them through their own index', async () => {
+    const { pool } = await openRepository(await seededDatabase(2000))
+    const client = await pool.connect()
+    try {
+      // Left only bitmap scans, only an index that holds the very expression the repository
+      // filters on can answer the search.
+      await client.query('SET enable_seqscan = off; SET enable_indexscan = off; SET enable_indexonlyscan = off')
+      const plan = async (sql: string, values: unknown[] = []) =>
+        JSON.stringify((await client.query(`EXPLAIN (FORMAT JSON) ${sql}`, values)).rows)
+      expect(await plan(`SELECT count(*) FROM users u WHERE ${FOLDED_USERNAME} LIKE $1 ESCAPE '\\'`, ['%ada%']))
+        .toContain('users_username_trigrams')
+      await client.query('RESET enable_indexscan; RESET enable_indexonlyscan')
+      expect(await plan('SELECT id FROM users u ORDER BY ghusers_fold(u.username) COLLATE "C", u.id LIMIT 5'))
+        .toContain('users_username_folded')
+    } finally {
+      client.release()
+    }
+  })
+
   it('keeps positions and counts right through upserts that add, rename and retype accounts', async () => {
     const databaseUrl = await seededDatabase(300)
     const { pool, repository } = await openRepository(databaseUrl)
@@ -150,6 +171,8 @@ describe('PostgreSQL', () => {
     await pool.query("INSERT INTO users VALUES (999999999, 'AAA-first', 'https://a.example/5', 'User', 'https://github.com/AAA-first')")
     await pool.query('DELETE FROM users WHERE id = $1', [sampleAccountAt(7).id])
     await pool.query("UPDATE users SET type = 'Bot' WHERE id = $1", [sampleAccountAt(8).id])
+    // A column the API does not know shows in no answer, by position or by scan.
+    await pool.query("ALTER TABLE users ADD COLUMN email text DEFAULT 'someone@example.com'")
     // The notification moves the version on, with no page read in between.
     await vi.waitFor(() => expect(repository.dataVersion()).not.toBe(before), { timeout: 5_000 })
     const rows = await allRows(pool)
@@ -160,7 +183,84 @@ describe('PostgreSQL', () => {
     expect(await preparePostgres(pool2)).toEqual({ applied: [], rebuilt: true })
     expect(await preparePostgres(pool2)).toEqual({ applied: [], rebuilt: false })
     await pool2.end()
+    await vi.waitFor(async () => expect(await repository.countAll()).toBe(rows.length), { timeout: 5_000 })
     await expectEveryOrderMatches(repository, rows, 11)
+  })
+
+  it('stores a batch as SQLite\'s REPLACE does, row by row: repeated ids, moved and swapped logins', async () => {
+    const account = (id: number, username: string): Profile =>
+      ({ id, username, avatar_url: `https://a.example/${id}`, type: 'User', url: `https://github.com/${username}` })
+    const batches = [
+      [account(1, 'u'), account(2, 'v'), account(3, 'x'), account(4, 'y')],
+      [account(1, 'u'), account(1, 'w'), account(2, 'u')],
+      [account(3, 'y'), account(4, 'x'), account(5, 'w'), account(5, 'z')]
+    ]
+    const file = join(temporaryDirectory(), 'replace.db')
+    const databaseUrl = await postgres.createDatabase()
+    for (const batch of batches) {
+      await seedDatabase({ databasePath: file, batches: inBatches(batch) })
+      await seedPostgres({ databaseUrl, batches: inBatches(batch) })
+    }
+    const db = new BetterSqlite3(file, { readonly: true })
+    const inFile = db.prepare('SELECT id, username, avatar_url, type, url FROM users ORDER BY id').all()
+    db.close()
+    const { pool } = await openRepository(databaseUrl)
+    expect((await allRows(pool)).sort((a, b) => a.id - b.id)).toEqual(inFile)
+    // 5:'w' took 'w' off id 1 before 5:'z' replaced it: id 1 is gone.
+    expect(inFile.map((row) => (row as Profile).username)).toEqual(['u', 'y', 'x', 'z'])
+  })
+
+  it('starts without waiting for a seed under way, and without rebuilding under it', async () => {
+    const databaseUrl = await seededDatabase(40)
+    const { pool } = await openRepository(databaseUrl)
+    await pool.query("INSERT INTO users VALUES (999999999, 'AAA-first', 'https://a.example/5', 'User', 'https://github.com/AAA-first')")
+    let release!: () => void
+    const released = new Promise<void>((resolve) => { release = resolve })
+    let loaded!: () => void
+    const firstBatchIn = new Promise<void>((resolve) => { loaded = resolve })
+    const seed = seedPostgres({
+      databaseUrl,
+      batches: (async function * () {
+        yield [sampleAccountAt(100)]
+        loaded()
+        await released
+        yield [sampleAccountAt(101)]
+      })()
+    })
+    await firstBatchIn
+    const starting = openPostgresPool(databaseUrl, { max: 1 })
+    // The seed holds the writers' lock: start-up gives up the rebuild rather than wait for the seed.
+    expect(await preparePostgres(starting)).toEqual({ applied: [], rebuilt: false })
+    release()
+    await seed
+    expect(await preparePostgres(starting)).toEqual({ applied: [], rebuilt: false })
+    await starting.end()
+    expect(await checkPostgres(pool)).toMatchObject({ state: 'ok', users: 43 })
+  })
+
+  it('fails a seed whose connection PostgreSQL drops, with an error, not a crash', async () => {
+    const databaseUrl = await postgres.createDatabase()
+    let release!: () => void
+    const released = new Promise<void>((resolve) => { release = resolve })
+    let loaded!: () => void
+    const firstBatchIn = new Promise<void>((resolve) => { loaded = resolve })
+    const seed = seedPostgres({
+      databaseUrl,
+      batches: (async function * () {
+        yield [sampleAccountAt(0)]
+        loaded()
+        await released
+        yield [sampleAccountAt(1)]
+      })()
+    }).catch((error: unknown) => error)
+    await firstBatchIn
+    await postgres.stop()
+    try {
+      release()
+      expect(await seed).toBeInstanceOf(Error)
+    } finally {
+      await postgres.start()
+    }
   })
 
   it('counts what a re-seed wrote, and a new seed gets a new data version', async () => {

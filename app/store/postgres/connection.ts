@@ -10,17 +10,22 @@ function typeParser (oid: number, format?: 'text' | 'binary') {
 }
 
 /**
- * Whether `error` says PostgreSQL was not reached (refused, timed out, dropped, shutting down)
- * rather than that it refused a statement: errors without a SQLSTATE, and classes 08 and 57P.
+ * Whether `error` says PostgreSQL could not serve us just now rather than that it refused a
+ * statement: no answer from the server at all (refused, timed out, dropped), or a server error
+ * of class 08 (connection), 53 (too many connections, out of resources), 57 (shutting down,
+ * statement timeout) or a serialization failure, all worth trying again.
  */
 export function isUnreachable (error: unknown): boolean {
-  const { code } = error as { code?: unknown }
-  return typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code) || code.startsWith('08') || code.startsWith('57P')
+  if (!(error instanceof pg.DatabaseError)) return true
+  const code = error.code ?? ''
+  return ['08', '53', '57'].includes(code.slice(0, 2)) || code === '40001'
 }
 
 export interface PostgresPoolOptions {
   /** Connections at most (node-postgres' default is 10). */
   max?: number
+  /** The server cancels a statement that runs longer (none by default: a seed's may take minutes). */
+  statementTimeoutMs?: number
   /** Called with an idle connection's error (the server restarted, the network dropped): not thrown. */
   onIdleError?: (error: Error) => void
 }
@@ -31,13 +36,12 @@ export function connectionConfig (url: string): pg.ClientConfig {
     connectionString: url,
     types: { getTypeParser: typeParser as pg.CustomTypesConfig['getTypeParser'] },
     // A database that does not answer fails a request in seconds, not when TCP gives up.
-    connectionTimeoutMillis: 5_000,
-    query_timeout: 30_000
+    connectionTimeoutMillis: 5_000
   }
 }
 
-export function openPostgresPool (url: string, { max = 10, onIdleError }: PostgresPoolOptions = {}): pg.Pool {
-  const pool = new pg.Pool({ ...connectionConfig(url), max })
+export function openPostgresPool (url: string, { max = 10, statementTimeoutMs, onIdleError }: PostgresPoolOptions = {}): pg.Pool {
+  const pool = new pg.Pool({ ...connectionConfig(url), max, statement_timeout: statementTimeoutMs })
   // Without a listener, an idle connection's error would end the process.
   pool.on('error', (error) => onIdleError?.(error))
   return pool

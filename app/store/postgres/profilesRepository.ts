@@ -6,7 +6,7 @@ import type { OrderBy, Profile, ProfilesQuery } from '../../schemas/profiles.js'
 import { positionsTable } from '../derivedData.js'
 import type { KnownTotal, PageRead, ProfilesSource } from '../profilesSource.js'
 import { connectionConfig, isUnreachable } from './connection.js'
-import { DATA_CHANGED_CHANNEL, FOLDED_USERNAME, postgresOrderSql } from './schema.js'
+import { DATA_CHANGED_CHANNEL, FOLDED_USERNAME, postgresOrderSql, PROFILE_TYPE } from './schema.js'
 
 /** How often the data version is read when no notification came (one lost with a dropped connection). */
 export const DATA_VERSION_POLL_MS = 1_000
@@ -50,14 +50,22 @@ function versionOf (state: State): string {
   return `${state.databaseId}.${state.dataVersion}`
 }
 
+/**
+ * SELECT of the JSON array of the profiles of rows `u`, in `order` ('[]' for none): each the API's
+ * five fields, whatever other columns another tool added to users, with no spaces, as the file's
+ * JSON (json_agg would put a line break between rows, json_build_object spaces around colons).
+ */
+function jsonArraySql (order: string): string {
+  return `SELECT '[' || coalesce(string_agg(row_to_json((${COLUMNS})::${PROFILE_TYPE})::text, ',' ORDER BY ${order}), '') || ']'`
+}
+
 function pageSql ({ access, counting, filters, orderBy }: Plan): string {
   const where = filters.map((name) => FILTER_SQL[name])
   const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : ''
-  // json_agg of a users row: an object of its five columns, in the table's (the API's) order.
   const results = access === 'positions'
-    ? `SELECT coalesce(json_agg(u ORDER BY p.rank), '[]')::text FROM (SELECT rank, id FROM ${positionsTable(orderBy)} ` +
+    ? `${jsonArraySql('p.rank')} FROM (SELECT rank, id FROM ${positionsTable(orderBy)} ` +
       'WHERE rank > :offset ORDER BY rank LIMIT :limit) p JOIN users u ON u.id = p.id'
-    : `SELECT coalesce(json_agg(u ORDER BY ${postgresOrderSql(orderBy)}), '[]')::text FROM (SELECT ${COLUMNS} FROM users u ` +
+    : `${jsonArraySql(postgresOrderSql(orderBy))} FROM (SELECT ${COLUMNS} FROM users u ` +
       `${whereSql} ORDER BY ${postgresOrderSql(orderBy)} LIMIT :limit OFFSET :offset) u`
   const total = counting === 'known' || (counting === 'kept' && !filters.length)
     ? 'NULL::bigint'
@@ -92,6 +100,8 @@ export class PostgresProfilesRepository implements ProfilesSource {
   private readonly statements = new Map<string, { name: string, text: string, names: string[] }>()
   private listener: pg.Client | undefined
   private poll: NodeJS.Timeout | undefined
+  private refreshing = false
+  private refreshAgain = false
   private closed = false
 
   private constructor (
@@ -106,7 +116,7 @@ export class PostgresProfilesRepository implements ProfilesSource {
     const { rows } = await pool.query<StateRow>(STATE_SQL)
     const repository = new PostgresProfilesRepository(pool, url, stateOf(rows[0]!), options)
     await repository.listen()
-    repository.poll = setInterval(() => { void repository.refresh() }, options.pollMs ?? DATA_VERSION_POLL_MS).unref()
+    repository.poll = setInterval(() => repository.refresh(), options.pollMs ?? DATA_VERSION_POLL_MS).unref()
     return repository
   }
 
@@ -117,8 +127,9 @@ export class PostgresProfilesRepository implements ProfilesSource {
   async readPage (query: ProfilesQuery, known?: KnownTotal): Promise<PageRead> {
     const read = await this.tryPlan(query, this.state.derivedCurrent, known)
     if (read) return read
-    // The derived data did not match the snapshot read (another tool wrote): read again without it.
-    return await this.tryPlan(query, false, known) ?? (await this.tryPlan(query, false))!
+    // The derived data, or the known total, did not match the snapshot read: read again, counting
+    // with scans (a plan that assumes nothing, so it always answers).
+    return (await this.tryPlan(query, false))!
   }
 
   async findById (id: number): Promise<Profile | undefined> {
@@ -149,7 +160,10 @@ export class PostgresProfilesRepository implements ProfilesSource {
     }
   }
 
-  /** Takes a state read from the database, unless it is older than one already known. */
+  /**
+   * Takes a state read from the database unless an older one: a page read from a snapshot taken
+   * before a commit may finish after the notification of it. The version only grows in one database.
+   */
   private adopt (state: State): void {
     const known = this.state
     const newer = state.databaseId !== known.databaseId || state.dataVersion > known.dataVersion ||
@@ -157,32 +171,46 @@ export class PostgresProfilesRepository implements ProfilesSource {
     if (newer) this.state = state
   }
 
-  private async refresh (): Promise<void> {
-    try {
-      const { rows } = await this.pool.query<StateRow>(STATE_SQL)
-      this.adopt(stateOf(rows[0]!))
-      if (!this.listener) await this.listen()
-    } catch {
-      // The database is away: pages fail on their own meanwhile, and the next poll tries again.
+  /** Reads the state again; a call while one is under way makes it run once more after (a burst of notifications, one read). */
+  private refresh (): void {
+    if (this.refreshing) {
+      this.refreshAgain = true
+      return
     }
+    this.refreshing = true
+    void (async () => {
+      do {
+        this.refreshAgain = false
+        try {
+          const { rows } = await this.pool.query<StateRow>(STATE_SQL)
+          this.adopt(stateOf(rows[0]!))
+          if (!this.listener) await this.listen()
+        } catch {
+          // The database is away: pages fail on their own meanwhile, and the next poll tries again.
+        }
+      } while (this.refreshAgain && !this.closed)
+      this.refreshing = false
+    })()
   }
 
+  /** Opens the connection that LISTENs for commits; only refresh() and open() call it, one at a time. */
   private async listen (): Promise<void> {
     if (this.closed) return
     const client = new pg.Client(connectionConfig(this.url))
-    const drop = (error: Error) => {
+    const drop = (error?: Error) => {
       if (this.listener === client) this.listener = undefined
       client.end().catch(() => {})
-      if (!this.closed) this.options.onListenError?.(error)
+      if (error && !this.closed) this.options.onListenError?.(error)
     }
     client.on('error', drop)
-    // Ended by the server (a restart) without an error: the poll opens another.
-    client.on('end', () => { if (this.listener === client) this.listener = undefined })
-    client.on('notification', () => { void this.refresh() })
+    // Ended by the server (a restart) without an error: the next poll opens another.
+    client.on('end', () => drop())
+    client.on('notification', () => this.refresh())
     try {
       await client.connect()
       await client.query(`LISTEN ${DATA_CHANGED_CHANNEL}`)
-      this.listener = client
+      if (this.closed) drop()
+      else this.listener = client
     } catch (error) {
       drop(error as Error)
     }

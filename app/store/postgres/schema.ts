@@ -5,20 +5,25 @@ import { Umzug, type UmzugStorage } from 'umzug'
 import { ORDER_BY_VALUES, type OrderBy } from '../../schemas/profiles.js'
 import { positionsTable } from '../derivedData.js'
 
+/** A profile as the API sends it: row_to_json of one names its five fields, in order. */
+export const PROFILE_TYPE = 'ghusers_profile'
+
 /** Notified on every commit that changes users, so that every server learns the new data version at once. */
 export const DATA_CHANGED_CHANNEL = 'ghusers_data_changed'
 
 /**
- * Usernames fold as SQLite's NOCASE and LIKE fold them: ASCII letters only, so that both
- * databases match and order alike. Compared byte by byte (COLLATE "C"), as SQLite does.
+ * Usernames fold as SQLite's NOCASE and LIKE fold them: ASCII letters only (lower() under the C
+ * collation), so that both databases match alike; the trigram index holds this expression.
  */
-export const FOLDED_USERNAME = 'ghusers_fold(u.username) COLLATE "C"'
+export const FOLDED_USERNAME = 'ghusers_fold(u.username)'
+/** Folded usernames in order byte by byte, as SQLite's NOCASE compares them. */
+const FOLDED_USERNAME_ORDER = `${FOLDED_USERNAME} COLLATE "C"`
 
 const ORDER_TERMS: Record<OrderBy, string> = {
   id: 'u.id ASC',
   '-id': 'u.id DESC',
-  username: `${FOLDED_USERNAME} ASC, u.id ASC`,
-  '-username': `${FOLDED_USERNAME} DESC, u.id ASC`,
+  username: `${FOLDED_USERNAME_ORDER} ASC, u.id ASC`,
+  '-username': `${FOLDED_USERNAME_ORDER} DESC, u.id ASC`,
   type: 'u.type COLLATE "C" ASC, u.id ASC',
   '-type': 'u.type COLLATE "C" DESC, u.id ASC'
 }
@@ -35,7 +40,7 @@ const MIGRATIONS = [
     sql: `
       CREATE EXTENSION IF NOT EXISTS pg_trgm;
       CREATE FUNCTION ghusers_fold(text) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-        AS $$ SELECT translate($1, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') $$;
+        AS $$ SELECT lower($1 COLLATE "C") $$;
       CREATE TABLE users (
         id         bigint PRIMARY KEY,
         username   text NOT NULL UNIQUE,
@@ -43,6 +48,7 @@ const MIGRATIONS = [
         type       text NOT NULL,
         url        text NOT NULL
       );
+      CREATE TYPE ${PROFILE_TYPE} AS (id bigint, username text, avatar_url text, type text, url text);
       CREATE INDEX users_username_folded ON users ((ghusers_fold(username) COLLATE "C"), id);
       CREATE INDEX users_type ON users ((type COLLATE "C"), id);
       CREATE INDEX users_username_trigrams ON users USING gin (ghusers_fold(username) gin_trgm_ops);
@@ -83,8 +89,8 @@ const SCHEMA_LOCK = 804_231_977
 
 function migrationsTableStorage (client: pg.ClientBase): UmzugStorage {
   return {
-    async logMigration ({ name }) {
-      await client.query('INSERT INTO ghusers_migrations (name) VALUES ($1) ON CONFLICT DO NOTHING', [name])
+    async logMigration () {
+      // Logged by the migration itself, in its own transaction (below).
     },
     async unlogMigration ({ name }) {
       await client.query('DELETE FROM ghusers_migrations WHERE name = $1', [name])
@@ -99,6 +105,8 @@ function migrationsTableStorage (client: pg.ClientBase): UmzugStorage {
 /** Runs `work` on one connection holding the schema lock: servers starting together migrate once. */
 async function withSchemaLock<T> (pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect()
+  // Lost while checked out: the next query fails, rather than an 'error' event ending the process.
+  client.on('error', () => {})
   try {
     await client.query('SELECT pg_advisory_lock($1)', [SCHEMA_LOCK])
     try {
@@ -162,14 +170,32 @@ export async function migratePostgres (pool: pg.Pool): Promise<string[]> {
   return await withSchemaLock(pool, migrate)
 }
 
-/** Brings the database up to our schema and its derived data up to date; for the server. */
+const LOCK_NOT_AVAILABLE = '55P03'
+/** How long start-up waits for a writer (a seed, which rebuilds the derived data itself) before serving with scans. */
+const REBUILD_LOCK_WAIT = '2s'
+
+/**
+ * Brings the database up to our schema and its derived data up to date, for the server. A seed
+ * under way holds the writers' lock: the server then starts without rebuilding (pages are read
+ * with scans until the seed's commit brings its own derived data).
+ */
 export async function preparePostgres (pool: pg.Pool): Promise<PreparedPostgres> {
   return await withSchemaLock(pool, async (client) => {
     const applied = await migrate(client)
-    const { rows } = await client.query<{ current: boolean }>('SELECT derived_version = data_version AS current FROM ghusers_state')
-    const rebuilt = rows[0]?.current !== true
-    if (rebuilt) await inTransaction(client, () => rebuildPostgresDerivedData(client))
-    return { applied, rebuilt }
+    try {
+      const rebuilt = await inTransaction(client, async () => {
+        await client.query(`SET LOCAL lock_timeout = '${REBUILD_LOCK_WAIT}'`)
+        await client.query(LOCK_OUT_WRITERS)
+        const { rows } = await client.query<{ current: boolean }>('SELECT derived_version = data_version AS current FROM ghusers_state')
+        if (rows[0]?.current === true) return false
+        await rebuildPostgresDerivedData(client)
+        return true
+      })
+      return { applied, rebuilt }
+    } catch (error) {
+      if ((error as { code?: string }).code === LOCK_NOT_AVAILABLE) return { applied, rebuilt: false }
+      throw error
+    }
   })
 }
 
