@@ -42,8 +42,8 @@ describe('the service on PostgreSQL', async () => {
     expect(fromPostgres.statusCode).toBe(fromFile.statusCode)
     expect(fromPostgres.headers['content-type']).toBe(fromFile.headers['content-type'])
     expect(fromPostgres.headers['x-total-count']).toBe(fromFile.headers['x-total-count'])
-    if (String(fromFile.headers['content-type']).startsWith('application/json')) expect(fromPostgres.json()).toEqual(fromFile.json())
-    else expect(fromPostgres.body).toBe(fromFile.body)
+    // The same bytes: the results' JSON is the same text, whichever database built it.
+    expect(fromPostgres.body).toBe(fromFile.body)
   })
 
   it('reports PostgreSQL in /health and its count in /metrics', async () => {

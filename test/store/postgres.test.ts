@@ -187,6 +187,31 @@ describe('PostgreSQL', () => {
     await expectEveryOrderMatches(repository, rows, 11)
   })
 
+  it('does not trust derived data that its snapshot shows stale, though no notification said so', async () => {
+    const databaseUrl = await seededDatabase(90)
+    const { pool, repository } = await openRepository(databaseUrl)
+    const before = repository.dataVersion()
+    // A write whose notification never came (as if lost with a connection): the repository still
+    // believes the derived data current, and must find out from the page's own snapshot.
+    const client = await pool.connect()
+    try {
+      await client.query(`BEGIN; SET LOCAL ghusers.bulk = 'on';
+        UPDATE users SET username = 'AAA-renamed', type = 'Bot' WHERE id = ${sampleAccountAt(40).id};
+        UPDATE ghusers_state SET data_version = data_version + 1; COMMIT`)
+    } finally {
+      client.release()
+    }
+    expect(repository.dataVersion()).toBe(before)
+    const rows = await allRows(pool)
+    for (const query of [
+      { page: 1, pagination: 10, order_by: 'username' as const },
+      { page: 1, pagination: 10, order_by: 'id' as const, type: 'Bot' as const }
+    ]) {
+      expect(await read(repository, query), JSON.stringify(query)).toEqual(expected(rows, query))
+    }
+    expect(repository.dataVersion()).not.toBe(before)
+  })
+
   it('stores a batch as SQLite\'s REPLACE does, row by row: repeated ids, moved and swapped logins', async () => {
     const account = (id: number, username: string): Profile =>
       ({ id, username, avatar_url: `https://a.example/${id}`, type: 'User', url: `https://github.com/${username}` })
