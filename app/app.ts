@@ -15,7 +15,7 @@ import { SERVER_LIMITS } from './http/serverLimits.js'
 import { BOOTSTRAP_DIST_DIR, PUBLIC_DIR, VIEWS_DIR } from './paths.js'
 import profiles from './plugins/app/profiles.js'
 import { CROSS_ORIGIN_READ_HEADERS } from './plugins/external/cors.js'
-import metrics from './plugins/external/metrics.js'
+import metrics, { UNMATCHED_ROUTE } from './plugins/external/metrics.js'
 import { registerDocs, registerOpenApi } from './plugins/external/openapi.js'
 import { SECURITY_HEADERS } from './plugins/external/securityHeaders.js'
 import api from './routes/api/index.js'
@@ -134,12 +134,15 @@ async function answerUnroutableUrl (app: FastifyInstance, error: FastifyError, r
   const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
     ? 'A path segment of this URL is too long'
     : 'This URL is not valid: it has a malformed percent-encoding'
-  // No hook runs for these: set what the hooks set on every other answer.
+  // No hook runs for these: set what the hooks set on every other answer, and time it as one.
   reply.code(400).headers(FIXED_HEADERS).header(REQUEST_ID_HEADER, request.id)
   if (request.url.startsWith('/api/')) {
-    return reply.headers(CROSS_ORIGIN_READ_HEADERS).send({ statusCode: 400, error: 'Bad Request', message })
+    reply.headers(CROSS_ORIGIN_READ_HEADERS).send({ statusCode: 400, error: 'Bad Request', message })
+  } else {
+    // The router's own reply comes before any plugin decorated it, so render with the instance.
+    const html = await errorPageHtml(app, { statusCode: 400, title: 'Bad Request', message, links: [HOME_LINK] })
+    reply.type('text/html; charset=utf-8').send(html)
   }
-  // The router's own reply comes before any plugin decorated it, so render with the instance.
-  const html = await errorPageHtml(app, { statusCode: 400, title: 'Bad Request', message, links: [HOME_LINK] })
-  return reply.type('text/html; charset=utf-8').send(html)
+  app.requestTimer(UNMATCHED_ROUTE, request.method, 400)(reply.elapsedTime / 1000)
+  return reply
 }

@@ -75,6 +75,15 @@ describe('GET /metrics', () => {
     expect(after.some((sample) => sample.labels.route?.includes('nope'))).toBe(false)
   })
 
+  it('counts URLs the router cannot take (bad percent-encoding, an over-long segment) as "unmatched" 400s', async () => {
+    const before = await scrape()
+    for (const url of ['/api/users/profiles/%zz', '/users/%E0%A4%A', `/users/${'9'.repeat(300)}`]) {
+      expect((await app.inject(url)).statusCode).toBe(400)
+    }
+    const after = await scrape()
+    expect(requestsOf(after, 'unmatched', 400) - requestsOf(before, 'unmatched', 400)).toBe(3)
+  })
+
   it('keeps a latency histogram: cumulative buckets up to +Inf, a sum and a count', async () => {
     await app.inject('/ping')
     const samples = await scrape()
