@@ -43,8 +43,8 @@ export class FrontDoor {
   /** Set by open(): until then, and when it is never opened, every request goes to Fastify. */
   private services: FrontDoorServices | undefined
   private urls: LRUCache<string, DoorUrl> | undefined
-  /** Each kept answer's headers as Fastify sent them, but the request id and Content-Length. */
-  private readonly headers = new WeakMap<Answer, Readonly<Record<string, string>>>()
+  /** Each kept answer as the door sends it: Fastify's headers and the body's bytes. */
+  private readonly sendable = new WeakMap<Answer, Sendable>()
   private shuttingDown = false
 
   open (services: FrontDoorServices): void {
@@ -85,10 +85,10 @@ export class FrontDoor {
     const { url } = request
     if (!urls || !services || request.method !== 'GET' || url.length > MAX_REMEMBERED_URL_LENGTH) return
     if (!reply.sent || reply.statusCode !== 200 || urls.get(url)?.etag === kept.etag) return
-    if (!this.headers.has(kept)) {
-      const sent = sentHeaders(reply)
-      if (!sent) return
-      this.headers.set(kept, sent)
+    if (!this.sendable.has(kept)) {
+      const sendable = sendableAnswer(reply, kept)
+      if (!sendable) return
+      this.sendable.set(kept, sendable)
     }
     urls.set(url, { key, etag: kept.etag, observe: services.timer(request.routeOptions.url ?? '', 'GET', 200) })
   }
@@ -106,25 +106,33 @@ export class FrontDoor {
     } catch {
       return false // the file cannot be read: Fastify's error handling answers
     }
-    const headers = kept?.etag === door.etag ? this.headers.get(kept) : undefined
-    if (!kept || !headers) return false
-    response.writeHead(200, Object.assign({}, headers, {
-      [REQUEST_ID_HEADER]: requestId(request),
-      'content-length': String(Buffer.byteLength(kept.body))
-    }))
-    response.end(kept.body)
+    const sendable = kept?.etag === door.etag ? this.sendable.get(kept) : undefined
+    if (!sendable) return false
+    // writeHead reads the list at once: its last value, the request id, is this request's.
+    const { head, body } = sendable
+    head[head.length - 1] = requestId(request)
+    response.writeHead(200, head)
+    response.end(body)
     door.observe((performance.now() - start) / 1000)
     return true
   }
 }
 
-/** The headers Fastify sent on `reply` but its id and length, or undefined if one was repeated (left to Fastify). */
-function sentHeaders (reply: FastifyReply): Readonly<Record<string, string>> | undefined {
-  const headers: Record<string, string> = {}
+/**
+ * A kept answer as the door sends it, made once: the body as bytes, and the headers Fastify sent
+ * as one flat list of names and values (Node's writeHead takes one as it is), ending with the
+ * request id's slot. Undefined when a header was repeated (left to Fastify).
+ */
+interface Sendable { head: string[], body: Buffer }
+
+function sendableAnswer (reply: FastifyReply, kept: Answer): Sendable | undefined {
+  const body = Buffer.from(kept.body)
+  const head: string[] = []
   for (const [name, value] of Object.entries(reply.getHeaders())) {
     if (name === REQUEST_ID_HEADER || name === 'content-length' || value === undefined) continue
     if (Array.isArray(value)) return undefined
-    headers[name] = String(value)
+    head.push(name, String(value))
   }
-  return Object.freeze(headers)
+  head.push('content-length', String(body.length), REQUEST_ID_HEADER, '')
+  return { head, body }
 }
