@@ -39,7 +39,7 @@ async function measureCeiling (bodyFile: string, workers: number, load: LoadOpti
     workers
   })
   try {
-    await warmUpFreshServer(`${server.url}/`, load)
+    await warmUpFreshServer([`${server.url}/`], load)
     const ceiling = await measureLoad(`${server.url}/`, load, server.cpuTicks)
     progress(`[${workersLabel(workers)}] ceiling: ${Math.round(ceiling.requestsPerSecond)} req/s`)
     return ceiling
@@ -53,7 +53,7 @@ async function measureScenarios (databasePath: string, workers: number, cache: C
   const server = await startAppServer(databasePath, workers, cache)
   const measurements = new Map<Scenario, Measurement>()
   try {
-    if (scenarios[0]) await warmUpFreshServer(server.url + scenarios[0].path, load)
+    await warmUpFreshServer(scenarios.map((scenario) => server.url + scenario.path), load)
     for (const scenario of scenarios) {
       const measurement = await measureLoad(server.url + scenario.path, load, server.cpuTicks)
       measurements.set(scenario, measurement)
@@ -137,7 +137,8 @@ async function runBenchmark (options: BenchOptions, argv: string[], dir: string)
     date: new Date(),
     load: `autocannon ${autocannonVersion}, ${options.connections} connections, pipelining 1, ` +
       `${options.duration} s per scenario after ${options.warmup} s of warm-up (a freshly started server, ` +
-      `the ceiling's too, first gets ${FRESH_SERVER_WARMUPS * options.warmup} s on its first URL); it runs in one process on the same ` +
+      `the ceiling's too, first gets ${FRESH_SERVER_WARMUPS * options.warmup} s on its first URL, then ${options.warmup} s on each other one, ` +
+      'before any is measured); it runs in one process on the same ' +
       'machine, so it shares the cores with the server (with 2 workers on 2 cores, the ceiling can fall below 1 worker\'s)',
     seed,
     ceilingBodyBytes,
