@@ -46,6 +46,18 @@ export const HOSTILE_PROFILES: Profile[] = [
   avatar_url: `https://avatars.githubusercontent.com/u/${account.id}?v=4`,
   url: `https://github.com/${encodeURIComponent(account.username)}`
 }))
+/** Username terms and the HOSTILE_PROFILES logins containing each, literally and case-insensitively (ASCII only). */
+export const HOSTILE_SEARCHES: Array<[term: string, usernames: string[]]> = [
+  ['100%', ['100%']],
+  ['_', ['under_score']],
+  ['\\', ['back\\slash']],
+  ['alpha', ['ALPHA', 'alpha-two']],
+  ['ZOË', []],
+  ['zo', ['Zoë-ünïcode']],
+  ['<script>', ['<script>alert(1)</script>']],
+  ['"double\'', ['quote"double\'single']]
+]
+
 // A file written by another tool may hold anything in its URL columns.
 HOSTILE_PROFILES[12]!.url = 'javascript:alert(document.cookie)'
 HOSTILE_PROFILES[12]!.avatar_url = 'javascript:alert(2)'

@@ -5,25 +5,14 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { PassThrough } from 'node:stream'
 import { promisify } from 'node:util'
 import BetterSqlite3 from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PROJECT_ROOT } from '../../app/paths.js'
 import { sampleAccountAt } from '../../app/seed/sampleAccounts.js'
-import { MAX_TOTAL, runSeedCommand } from '../../app/seed/seedCommand.js'
+import { MAX_TOTAL } from '../../app/seed/seedCommand.js'
 import { sampleDatabase, temporaryDirectory } from '../helpers/fixtures.js'
-
-interface Run { status: number, stdout: string, stderr: string }
-
-async function seed (argv: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  const [stdout, stderr] = [new PassThrough(), new PassThrough()]
-  const chunks = { stdout: '', stderr: '' }
-  stdout.on('data', (chunk: Buffer) => { chunks.stdout += chunk.toString() })
-  stderr.on('data', (chunk: Buffer) => { chunks.stderr += chunk.toString() })
-  const status = await runSeedCommand(argv, { env, stdout, stderr })
-  return { status, ...chunks }
-}
+import { seed } from '../helpers/seedCli.js'
 
 const fileHash = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex')
 const userCount = (path: string) => {

@@ -1,24 +1,14 @@
 // The seed CLI writing to PostgreSQL: --database-url or DATABASE_URL, its bad values, its messages.
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { PassThrough } from 'node:stream'
 import pg from 'pg'
 import { describe, expect, it } from 'vitest'
-import { runSeedCommand } from '../../app/seed/seedCommand.js'
 import { temporaryDirectory } from '../helpers/fixtures.js'
+import { seed } from '../helpers/seedCli.js'
 import { startPostgresServer } from '../helpers/postgresServer.js'
 import { freePort } from '../helpers/redisServer.js'
 
 const postgres = await startPostgresServer()
-
-async function seed (argv: string[], env: Record<string, string | undefined> = {}) {
-  const [stdout, stderr] = [new PassThrough(), new PassThrough()]
-  const chunks = { stdout: '', stderr: '' }
-  stdout.on('data', (chunk: Buffer) => { chunks.stdout += chunk.toString() })
-  stderr.on('data', (chunk: Buffer) => { chunks.stderr += chunk.toString() })
-  const status = await runSeedCommand(argv, { env, stdout, stderr })
-  return { status, ...chunks }
-}
 
 /** The users in the database at `url`; null when it has no users table. */
 async function userCount (url: string): Promise<number | null> {
