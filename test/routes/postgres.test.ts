@@ -55,7 +55,7 @@ describe('the service on PostgreSQL', async () => {
     expect(metrics).not.toContain('ghusers_database_size_bytes')
   })
 
-  it('serves a seed made from another machine at once, with new tags', async () => {
+  it('serves a seed made from another machine, with new tags, within moments', async () => {
     const databaseUrl = await seededPostgres(60)
     const machines = [await build('/nonexistent/a.db', { databaseUrl }), await build('/nonexistent/b.db', { databaseUrl })]
     const first = await Promise.all(machines.map((machine) => machine.inject('/api/users/profiles?pagination=5')))
