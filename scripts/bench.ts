@@ -1,12 +1,14 @@
-// Entry of `npm run bench`: seeds a sample database with the seed CLI, serves it with the real
-// server (result cache on, then off, for each worker count), drives every scenario with autocannon
-// beside a bare-Fastify ceiling, and prints a markdown report, kept in bench/RESULTS.md. See bench/README.md.
+// Entry of `npm run bench`: seeds a sample database (a SQLite file, or PostgreSQL with
+// --database-url) with the seed CLI, serves it with the real server (result cache on, then off,
+// for each worker count), drives every scenario with autocannon beside a bare-Fastify ceiling, and
+// prints a markdown report, kept in bench/RESULTS.md (bench/RESULTS-postgres.md). See bench/README.md.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { PROJECT_ROOT } from '../app/paths.js'
 import { killRunningServers, startChildServer, type ChildServer } from './bench/childServer.js'
+import { sqliteFile, throwawayPostgres, type BenchDatabase } from './bench/database.js'
 import { FRESH_SERVER_WARMUPS, measureLoad, warmUpFreshServer, type LoadOptions, type Measurement } from './bench/loadRun.js'
 import { parseBenchOptions, type BenchOptions } from './bench/options.js'
 import { renderReport, seedLine, type BenchReport, type CacheSetting, type FlatPagesRun, type WorkerRun } from './bench/report.js'
@@ -21,11 +23,11 @@ const START_ARGS = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 
 const progress = (message: string) => process.stderr.write(`${message}\n`)
 const workersLabel = (workers: number) => workers === 1 ? '1 worker' : `${workers} workers`
 
-function startAppServer (databasePath: string, workers: number, cache: CacheSetting): Promise<ChildServer> {
+function startAppServer (database: BenchDatabase, workers: number, cache: CacheSetting): Promise<ChildServer> {
   return startChildServer({
     args: START_ARGS,
     // One client making every request would meet the per-client rate limit at once: it is off here.
-    env: { DATABASE_PATH: databasePath, LOG_LEVEL: 'warn', RESULT_CACHE: cache, RATE_LIMIT: 'off', WEB_CONCURRENCY: String(workers) },
+    env: { ...database.serverEnv, LOG_LEVEL: 'warn', RESULT_CACHE: cache, RATE_LIMIT: 'off', WEB_CONCURRENCY: String(workers) },
     readyPath: '/ping',
     workers
   })
@@ -49,8 +51,8 @@ async function measureCeiling (bodyFile: string, workers: number, load: LoadOpti
 }
 
 /** Measures every scenario on one server (one worker count, one cache setting); returns its memory peak too. */
-async function measureScenarios (databasePath: string, workers: number, cache: CacheSetting, scenarios: Scenario[], load: LoadOptions) {
-  const server = await startAppServer(databasePath, workers, cache)
+async function measureScenarios (database: BenchDatabase, workers: number, cache: CacheSetting, scenarios: Scenario[], load: LoadOptions) {
+  const server = await startAppServer(database, workers, cache)
   const measurements = new Map<Scenario, Measurement>()
   try {
     await warmUpFreshServer(scenarios.map((scenario) => server.url + scenario.path), load)
@@ -76,12 +78,12 @@ function medianOf (measurements: Measurement[]): Measurement {
   return sorted[Math.floor(sorted.length / 2)]!
 }
 
-async function measureWorkers (databasePath: string, bodyFile: string, workers: number, scenarios: Scenario[], load: LoadOptions): Promise<WorkerRun> {
+async function measureWorkers (database: BenchDatabase, bodyFile: string, workers: number, scenarios: Scenario[], load: LoadOptions): Promise<WorkerRun> {
   // Measured before the scenarios and after each cache setting's: a shared machine's speed drifts.
   const ceilings = [await measureCeiling(bodyFile, workers, load)]
   const byCache = new Map<CacheSetting, Awaited<ReturnType<typeof measureScenarios>>>()
   for (const cache of CACHE_SETTINGS) {
-    byCache.set(cache, await measureScenarios(databasePath, workers, cache, scenarios, load))
+    byCache.set(cache, await measureScenarios(database, workers, cache, scenarios, load))
     ceilings.push(await measureCeiling(bodyFile, workers, load))
   }
   const ceiling = medianOf(ceilings)
@@ -95,8 +97,8 @@ async function measureWorkers (databasePath: string, bodyFile: string, workers: 
 }
 
 /** Picks the scenarios' URLs and saves the API page 1 body (the ceiling's body) from a short-lived server. */
-async function prepareScenarios (databasePath: string, bodyFile: string) {
-  const server = await startAppServer(databasePath, 1, 'on')
+async function prepareScenarios (database: BenchDatabase, bodyFile: string) {
+  const server = await startAppServer(database, 1, 'on')
   try {
     const chosen = await chooseScenarios(server.url)
     const body = Buffer.from(await (await fetch(`${server.url}/api/users/profiles`)).arrayBuffer())
@@ -107,22 +109,21 @@ async function prepareScenarios (databasePath: string, bodyFile: string) {
   }
 }
 
-async function runBenchmark (options: BenchOptions, argv: string[], dir: string): Promise<void> {
+async function runBenchmark (options: BenchOptions, argv: string[], dir: string, database: BenchDatabase): Promise<void> {
   const started = performance.now()
-  const databasePath = join(dir, 'github_users.db')
   const bodyFile = join(dir, 'ceiling-body.json')
   const load: LoadOptions = { duration: options.duration, warmup: options.warmup, connections: options.connections }
 
-  progress(`Seeding ${options.users.toLocaleString('en-US')} sample users into ${databasePath}…`)
-  const seed = await seedSampleDatabase(options.users, databasePath)
+  progress(`Seeding ${options.users.toLocaleString('en-US')} sample users into the ${database.description}…`)
+  const seed = await seedSampleDatabase(options.users, database.seedArgs)
   progress(seedLine(seed))
 
-  const { scenarios, flatPages, search, ceilingBodyBytes } = await prepareScenarios(databasePath, bodyFile)
+  const { scenarios, flatPages, search, ceilingBodyBytes } = await prepareScenarios(database, bodyFile)
   const runs: WorkerRun[] = []
-  for (const workers of options.workers) runs.push(await measureWorkers(databasePath, bodyFile, workers, scenarios, load))
+  for (const workers of options.workers) runs.push(await measureWorkers(database, bodyFile, workers, scenarios, load))
   // Two rounds, the faster of each kept: the comparison is page against page, so noise from the
   // shared machine should not decide it.
-  const rounds = [await measureScenarios(databasePath, 1, 'off', flatPages, load), await measureScenarios(databasePath, 1, 'off', flatPages, load)]
+  const rounds = [await measureScenarios(database, 1, 'off', flatPages, load), await measureScenarios(database, 1, 'off', flatPages, load)]
   const flatRun: FlatPagesRun = {
     results: flatPages.map((scenario) => {
       const [first, second] = rounds.map((round) => round.measurements.get(scenario)!) as [Measurement, Measurement]
@@ -135,6 +136,7 @@ async function runBenchmark (options: BenchOptions, argv: string[], dir: string)
   const report: BenchReport = {
     command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
     date: new Date(),
+    database: database.description,
     load: `autocannon ${autocannonVersion}, ${options.connections} connections, pipelining 1, ` +
       `${options.duration} s per scenario after ${options.warmup} s of warm-up (a freshly started server, ` +
       `the ceiling's too, first gets ${FRESH_SERVER_WARMUPS * options.warmup} s on its first URL, then ${options.warmup} s on each other one, ` +
@@ -173,11 +175,14 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.exit(130)
   })
 }
+let database: BenchDatabase | undefined
 try {
-  await runBenchmark(options, argv, dir)
+  database = options.databaseUrl === undefined ? sqliteFile(dir) : await throwawayPostgres(options.databaseUrl)
+  await runBenchmark(options, argv, dir, database)
 } catch (error) {
   progress(`The benchmark failed: ${(error as Error).message}`)
   process.exitCode = 1
 } finally {
   cleanUp()
+  await database?.drop().catch((error: unknown) => progress(`Could not drop the benchmark's database: ${(error as Error).message}`))
 }

@@ -4,7 +4,9 @@ import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
+import pg from 'pg'
 import { PROJECT_ROOT } from '../app/paths.js'
+import { startPostgresServer } from './helpers/postgresServer.js'
 
 const SCENARIOS = ['API page 1', 'API page 20, pagination 50', 'API order_by=type, page 3',
   'API order_by=-username, deep page', 'API deep page', 'API username search', 'API id lookup',
@@ -64,15 +66,38 @@ describe('npm run bench', () => {
     expect(targets).toHaveLength(6)
     for (const line of targets) expect(line).toMatch(/^- (✅|❌) .+: .+$/)
 
-    const temporaryFolder = /into (\S+)\/github_users\.db/.exec(stderr)?.[1]
+    expect(stdout).toMatch(/^- Database: SQLite file \(/m)
+    const temporaryFolder = /into the SQLite file \((\S+)\/github_users\.db\)/.exec(stderr)?.[1]
     expect(temporaryFolder).toBeDefined()
     expect(existsSync(temporaryFolder!)).toBe(false)
   }, 90_000)
 
-  it('exits 2 with the usage on a bad argument', async () => {
-    const failure = await bench(['--workers', '1,0']).catch((error: { code: number, stderr: string }) => error)
+  it('measures PostgreSQL with --database-url, in a database of its own that it drops', async () => {
+    const postgres = await startPostgresServer()
+    const url = await postgres.createDatabase()
+    const { stdout } = await bench(['--users', '300', '--duration', '1', '--warmup', '0', '--workers', '1', '--no-out', '--database-url', url])
+
+    expect(stdout).toMatch(/^- Database: PostgreSQL \d+[.\d]* .*, a database made for this run \(postgres:\/\/postgres@127\.0\.0\.1:\d+\/ghusers_bench_\d+_\d+\)$/m)
+    const rows = tableRows(section(stdout, '1 worker'))
+    expect(rows).toHaveLength(1 + SCENARIOS.length * 2)
+    for (const [scenario, , requestsPerSecond, , , errors] of rows) {
+      expect(Number(requestsPerSecond!.replaceAll(',', '')), scenario).toBeGreaterThan(0)
+      expect(errors, scenario).toBe('0')
+    }
+    const client = new pg.Client(url)
+    await client.connect()
+    const left = await client.query("SELECT datname FROM pg_database WHERE datname LIKE 'ghusers_bench_%'")
+    await client.end()
+    expect(left.rows).toEqual([])
+  }, 120_000)
+
+  it.each([
+    [['--workers', '1,0'], '--workers'],
+    [['--database-url', 'mysql://db/ghusers'], '--database-url']
+  ])('exits 2 with the usage on a bad argument: %j', async (args, named) => {
+    const failure = await bench(args).catch((error: { code: number, stderr: string }) => error)
     expect(failure).toMatchObject({ code: 2 })
-    expect((failure as { stderr: string }).stderr).toContain('--workers')
+    expect((failure as { stderr: string }).stderr).toContain(named)
     expect((failure as { stderr: string }).stderr).toContain('Usage: npm run bench')
   })
 })

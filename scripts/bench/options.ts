@@ -1,5 +1,6 @@
 // The benchmark's command line: `npm run bench -- [--users N] [--duration S] ...`, parsed and validated.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
+import { isPostgresUrl } from '../../app/config.js'
 import { integerIn, MAX_TOTAL } from '../../app/seed/seedCommand.js'
 
 export interface BenchOptions {
@@ -13,9 +14,12 @@ export interface BenchOptions {
   workers: number[]
   /** Where the markdown report goes; false only prints it. */
   out: string | false
+  /** A PostgreSQL server to measure instead of a SQLite file (a database is made on it for the run). */
+  databaseUrl?: string
 }
 
 export const DEFAULT_OUT = 'bench/RESULTS.md'
+export const DEFAULT_POSTGRES_OUT = 'bench/RESULTS-postgres.md'
 
 function workerList (value: string): number[] {
   const parse = integerIn(1, 64)
@@ -37,6 +41,11 @@ function benchProgram (): Command {
       return value
     }))
     .addOption(new Option('--no-out', 'only print the report'))
+    .addOption(new Option('--database-url <url>', `measure PostgreSQL: a database is made on this server for the run, then dropped (report: ${DEFAULT_POSTGRES_OUT})`)
+      .argParser((value: string) => {
+        if (!isPostgresUrl(value)) throw new InvalidArgumentError('expected a postgres:// or postgresql:// URL.')
+        return value
+      }))
     .showHelpAfterError()
     .exitOverride()
 }
@@ -47,7 +56,10 @@ function benchProgram (): Command {
  */
 export function parseBenchOptions (argv: string[]): BenchOptions | number {
   try {
-    return benchProgram().parse(argv, { from: 'user' }).opts<BenchOptions>()
+    const program = benchProgram().parse(argv, { from: 'user' })
+    const options = program.opts<BenchOptions>()
+    if (options.databaseUrl !== undefined && program.getOptionValueSource('out') === 'default') options.out = DEFAULT_POSTGRES_OUT
+    return options
   } catch (error) {
     if (error instanceof CommanderError) return error.code === 'commander.helpDisplayed' ? 0 : 2
     throw error

@@ -24,6 +24,8 @@ export interface FlatPagesRun {
 export interface BenchReport {
   command: string
   date: Date
+  /** Which database was measured (the SQLite file, or PostgreSQL). */
+  database: string
   load: string
   seed: SeedRun
   ceilingBodyBytes: number
@@ -165,6 +167,7 @@ export function renderReport (report: BenchReport): string {
     `- Machine: ${describeMachine()}`,
     `- Date: ${report.date.toISOString().replace(/\.\d+Z$/, 'Z')}`,
     `- Command: \`${report.command}\``,
+    `- Database: ${report.database}`,
     `- Load: ${report.load}`,
     `- Seed: ${seedLine(report.seed)}`,
     '',

@@ -9,11 +9,11 @@ export interface SeedRun {
   peakRssKb: number
 }
 
-/** Runs the compiled seed CLI, `dist/scripts/seed.js --source sample --total <users> --db <databasePath>`; throws with its output if it fails. */
-export async function seedSampleDatabase (users: number, databasePath: string): Promise<SeedRun> {
+/** Runs the compiled seed CLI, `dist/scripts/seed.js --source sample --total <users> <target>`; throws with its output if it fails. */
+export async function seedSampleDatabase (users: number, target: string[]): Promise<SeedRun> {
   const started = performance.now()
   const child = spawn(process.execPath,
-    ['dist/scripts/seed.js', '--source', 'sample', '--total', String(users), '--db', databasePath],
+    ['dist/scripts/seed.js', '--source', 'sample', '--total', String(users), ...target],
     { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
   const memory = sampleTreeMemory(child.pid!, 50)
   let output = ''
