@@ -40,14 +40,23 @@ interface Plan {
 interface StateRow { database_id: string, data_version: number, derived_current: boolean, total_count: number }
 interface PageRow extends StateRow { total: number | null, results: string }
 
-interface State { databaseId: string, dataVersion: number, derivedCurrent: boolean, totalCount: number }
-
-function stateOf (row: StateRow): State {
-  return { databaseId: row.database_id, dataVersion: row.data_version, derivedCurrent: row.derived_current, totalCount: row.total_count }
+interface State {
+  databaseId: string
+  dataVersion: number
+  /** The two as the data version's token, made once: the result cache asks for it on every hit. */
+  token: string
+  derivedCurrent: boolean
+  totalCount: number
 }
 
-function versionOf (state: State): string {
-  return `${state.databaseId}.${state.dataVersion}`
+function stateOf (row: StateRow): State {
+  return {
+    databaseId: row.database_id,
+    dataVersion: row.data_version,
+    token: `${row.database_id}.${row.data_version}`,
+    derivedCurrent: row.derived_current,
+    totalCount: row.total_count
+  }
 }
 
 /**
@@ -121,7 +130,7 @@ export class PostgresProfilesRepository implements ProfilesSource {
   }
 
   dataVersion (): string {
-    return versionOf(this.state)
+    return this.state.token
   }
 
   async readPage (query: ProfilesQuery, known?: KnownTotal): Promise<PageRead> {
@@ -232,7 +241,7 @@ export class PostgresProfilesRepository implements ProfilesSource {
     })
     const row = rows[0]!
     const state = stateOf(row)
-    const dataVersion = versionOf(state)
+    const dataVersion = state.token
     if (!state.derivedCurrent && (plan.access === 'positions' || plan.counting === 'kept')) return undefined
     if (plan.counting === 'known' && known!.dataVersion !== dataVersion) return undefined
     this.adopt(state)
