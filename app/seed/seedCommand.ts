@@ -90,7 +90,8 @@ export async function runSeedCommand (argv: string[], io: SeedCommandIo): Promis
   // A flag beats the environment; of the two variables, DATABASE_URL, as the server reads it.
   const databaseUrl = args.db ? undefined : args.databaseUrl ?? io.env.DATABASE_URL
   if (databaseUrl !== undefined && !isPostgresUrl(databaseUrl)) {
-    io.stderr.write(`error: DATABASE_URL must be a postgres:// or postgresql:// URL (got ${JSON.stringify(databaseUrl)})\n`)
+    io.stderr.write(`error: DATABASE_URL must be a postgres:// or postgresql:// URL (got ${JSON.stringify(databaseUrl)})\n\n`)
+    io.stderr.write(seedProgram(io).helpInformation())
     return 2
   }
   const databasePath = databasePathFrom(args.db ?? io.env.DATABASE_PATH)

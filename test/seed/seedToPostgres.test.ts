@@ -61,11 +61,12 @@ describe('seed CLI on PostgreSQL', () => {
     expect(await userCount(url)).toBeNull()
   })
 
-  it('exits 2 naming DATABASE_URL when the variable is not a PostgreSQL URL', async () => {
+  it('exits 2 with usage naming DATABASE_URL when the variable is not a PostgreSQL URL', async () => {
     const file = join(temporaryDirectory(), 'users.db')
     const run = await seed(['--source', 'sample', '--total', '5'], { DATABASE_URL: 'db.internal:5432', DATABASE_PATH: file })
     expect(run.status).toBe(2)
     expect(run.stderr).toContain('DATABASE_URL must be a postgres:// or postgresql:// URL (got "db.internal:5432")')
+    expect(run.stderr).toContain('Usage: npm run seed --')
     expect(existsSync(file)).toBe(false)
   })
 
