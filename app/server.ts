@@ -9,7 +9,7 @@ import { createConfig, type AppConfig } from './config.js'
 import { answerWorkersMetricsRequests } from './metrics/clusterMetrics.js'
 import { sampleAccounts } from './seed/sampleAccounts.js'
 import { seedDatabase } from './seed/seedDatabase.js'
-import { prepareProfilesDatabase } from './store/profilesDatabase.js'
+import { databaseLabel, prepareProfilesDatabase } from './store/profilesDatabase.js'
 
 const FIRST_RUN_USERS = 150
 const WORKER_EXIT_MARGIN_MS = 3_000
@@ -22,16 +22,22 @@ try {
   process.exit(1)
 }
 
-if (cluster.isPrimary) {
-  const created = await createDatabaseIfMissing(config)
-  if (config.workers > 1) {
-    await prepareProfilesDatabase(config)
-    superviseWorkers(config.workers, created)
+try {
+  if (cluster.isPrimary) {
+    const created = await createDatabaseIfMissing(config)
+    if (config.workers > 1) {
+      await prepareProfilesDatabase(config)
+      superviseWorkers(config.workers, created)
+    } else {
+      await serve(config, created)
+    }
   } else {
-    await serve(config, created)
+    await serve(config, false)
   }
-} else {
-  await serve(config, false)
+} catch (error) {
+  // The database cannot be opened or reached, the port is taken…: one line that says so, not a stack.
+  console.error(`Could not start (database: ${databaseLabel(config)}): ${(error as Error).message}`)
+  process.exit(1)
 }
 
 /** A first run on no file gets a small sample one; PostgreSQL is migrated by buildApp and left to the seed CLI. */

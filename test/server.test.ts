@@ -7,6 +7,7 @@ import BetterSqlite3 from 'better-sqlite3'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { BOOTSTRAP_DIST_DIR } from '../app/paths.js'
 import { build, sampleDatabase, temporaryDirectory } from './helpers/fixtures.js'
+import { freePort } from './helpers/freePort.js'
 import {
   eventually, exitStatus, listeningUrl, spawnServer, startCompiledServer, type LogLine, type ServerProcess
 } from './helpers/serverProcess.js'
@@ -50,6 +51,14 @@ describe('npm start', () => {
     expect(await server.exited).toBe(1)
     expect(server.output()).toContain('PORT')
     expect(existsSync(databasePath)).toBe(false)
+  })
+
+  it.each([1, 2])('stops with status 1 and one line saying why when PostgreSQL cannot be reached (WEB_CONCURRENCY=%i)', async (workers) => {
+    const closedPort = await freePort()
+    const server = startCompiledServer({ DATABASE_URL: `postgres://ghusers:s3cret@127.0.0.1:${closedPort}/ghusers`, WEB_CONCURRENCY: String(workers) })
+    expect(await exitStatus(server)).toBe(1)
+    expect(server.stderr().trim()).toBe(
+      `Could not start (database: postgres://ghusers@127.0.0.1:${closedPort}/ghusers): connect ECONNREFUSED 127.0.0.1:${closedPort}`)
   })
 })
 

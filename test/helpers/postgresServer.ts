@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
 import { cleanUpLater } from './cleanup.js'
 import { temporaryDirectory } from './fixtures.js'
-import { freePort } from './redisServer.js'
+import { freePort } from './freePort.js'
 
 const POSTGRES_ROOT = '/usr/lib/postgresql'
 

@@ -2,9 +2,10 @@
 // on a free port of 127.0.0.1, keeping nothing on disk, stopped when the test (or file) ends.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { createConnection, createServer } from 'node:net'
+import { createConnection } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { cleanUpLater } from './cleanup.js'
+import { freePort } from './freePort.js'
 import { temporaryDirectory } from './fixtures.js'
 
 export const REDIS_SERVER = '/usr/bin/redis-server'
@@ -15,15 +16,6 @@ export interface RedisServer {
   stop: () => Promise<void>
   /** Starts it again, empty, on the same port. */
   start: () => Promise<void>
-}
-
-export async function freePort (): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  server.close()
-  await once(server, 'close')
-  return port
 }
 
 /** Whether something on `port` answers PING with PONG, as Redis does. */

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { temporaryDirectory } from '../helpers/fixtures.js'
 import { seed } from '../helpers/seedCli.js'
 import { startPostgresServer } from '../helpers/postgresServer.js'
-import { freePort } from '../helpers/redisServer.js'
+import { freePort } from '../helpers/freePort.js'
 
 const postgres = await startPostgresServer()
 

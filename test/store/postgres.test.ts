@@ -15,7 +15,7 @@ import { FOLDED_USERNAME, POSTGRES_SCHEMA_VERSION, preparePostgres } from '../..
 import { expectedPage } from '../helpers/contractModel.js'
 import { cleanUpLater } from '../helpers/cleanup.js'
 import { HOSTILE_PROFILES, HOSTILE_SEARCHES, temporaryDirectory } from '../helpers/fixtures.js'
-import { freePort } from '../helpers/redisServer.js'
+import { freePort } from '../helpers/freePort.js'
 import { startPostgresServer } from '../helpers/postgresServer.js'
 
 const postgres = await startPostgresServer()
