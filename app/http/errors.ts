@@ -26,16 +26,14 @@ export interface PublicError {
   message: string
 }
 
-/** The database cannot be reached (PostgreSQL restarting, the network away): a 503 to retry, not a 500. */
-export class DatabaseUnavailableError extends Error {
-  readonly statusCode = 503
-}
-
-/** The status and message a client may see: 4xx as they are, an unreachable database a 503, anything else a bare 500. */
+/**
+ * The status and message a client may see: 4xx as they are; a 5xx only when made to be shown
+ * (http-errors' `expose`, as the 503 of a database out of reach is); anything else a bare 500.
+ */
 export function publicError (error: unknown): PublicError {
-  if (error instanceof DatabaseUnavailableError) return { statusCode: 503, error: 'Service Unavailable', message: error.message }
-  const status = (error as { statusCode?: unknown }).statusCode
-  const statusCode = typeof status === 'number' && status >= 400 && status < 500 ? status : 500
+  const { statusCode: status, expose } = error as { statusCode?: unknown, expose?: unknown }
+  const shown = typeof status === 'number' && status >= 400 && status < 600 && (status < 500 || expose === true)
+  const statusCode = shown ? status : 500
   return {
     statusCode,
     error: STATUS_CODES[statusCode] ?? 'Error',

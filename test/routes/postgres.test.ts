@@ -1,10 +1,12 @@
 // The service on PostgreSQL (DATABASE_URL), over HTTP: the same answers as on the file, health and
 // metrics of its own, a seed from another machine seen at once, and an outage that is a 503.
+import pg from 'pg'
 import { describe, expect, it, vi } from 'vitest'
 import { sampleAccounts } from '../../app/seed/sampleAccounts.js'
 import { seedPostgres } from '../../app/seed/seedPostgres.js'
 import { build, sampleDatabase } from '../helpers/fixtures.js'
 import { startPostgresServer } from '../helpers/postgresServer.js'
+import { exitStatus, listeningUrl, startCompiledServer } from '../helpers/serverProcess.js'
 
 const postgres = await startPostgresServer()
 const USERS = 240
@@ -68,6 +70,28 @@ describe('the service on PostgreSQL', async () => {
       await vi.waitFor(async () => expect((await machine.inject('/api/users/profiles?pagination=5')).json().total).toBe(90), { timeout: 5_000 })
       const revalidated = await machine.inject({ url: '/api/users/profiles?pagination=5', headers: { 'if-none-match': first[0]!.headers.etag } })
       expect(revalidated.statusCode).toBe(200)
+    }
+  })
+
+  it.each([1, 2])('runs as the server does, and on SIGTERM exits 0 with its connections closed (WEB_CONCURRENCY=%i)', async (workers) => {
+    const databaseUrl = await seededPostgres(20)
+    const server = startCompiledServer({ DATABASE_URL: databaseUrl, WEB_CONCURRENCY: String(workers) })
+    const url = await listeningUrl(server, workers)
+    const response = await fetch(`${url}/api/users/profiles?pagination=2`)
+    expect(response.status).toBe(200)
+    expect((await response.json() as { total: number }).total).toBe(20)
+    server.child.kill('SIGTERM')
+    expect(await exitStatus(server)).toBe(0)
+    // Its pool and its notifications connection went with it (a backend ends just after its client).
+    const client = new pg.Client(databaseUrl)
+    await client.connect()
+    try {
+      await vi.waitFor(async () => {
+        const { rows } = await client.query('SELECT count(*)::int AS others FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')
+        expect(rows[0].others).toBe(0)
+      }, { timeout: 5_000 })
+    } finally {
+      await client.end()
     }
   })
 

@@ -1,12 +1,14 @@
 // Reads profiles from PostgreSQL: each page one statement (one snapshot), every value bound, the
 // data version kept in memory and moved on by the database's notifications.
 import pg from 'pg'
-import { DatabaseUnavailableError } from '../../http/errors.js'
+import createError from 'http-errors'
 import type { OrderBy, Profile, ProfilesQuery } from '../../schemas/profiles.js'
 import { positionsTable } from '../derivedData.js'
 import type { KnownTotal, PageRead, ProfilesSource } from '../profilesSource.js'
 import { connectionConfig, isUnreachable } from './connection.js'
-import { DATA_CHANGED_CHANNEL, FOLDED_USERNAME, postgresOrderSql, PROFILE_TYPE } from './schema.js'
+import {
+  DATA_CHANGED_CHANNEL, FOLDED_USERNAME, postgresOrderSql, PROFILE_TYPE, STATE_SQL, stateOf, type DataState, type StateRow
+} from './schema.js'
 
 /** How often the data version is read when no notification came (one lost with a dropped connection). */
 export const DATA_VERSION_POLL_MS = 1_000
@@ -20,7 +22,6 @@ type FilterName = keyof typeof FILTER_SQL
 const FILTER_NAMES = Object.keys(FILTER_SQL) as FilterName[]
 
 const COLUMNS = 'u.id, u.username, u.avatar_url, u.type, u.url'
-const STATE_SQL = 'SELECT database_id, data_version, derived_version = data_version AS derived_current, total_count FROM ghusers_state'
 
 /** A LIKE pattern matching `term` anywhere, folded as usernames are, with %, _ and \ matching themselves. */
 function foldedContainsPattern (term: string): string {
@@ -37,27 +38,7 @@ interface Plan {
   orderBy: OrderBy
 }
 
-interface StateRow { database_id: string, data_version: number, derived_current: boolean, total_count: number }
 interface PageRow extends StateRow { total: number | null, results: string }
-
-interface State {
-  databaseId: string
-  dataVersion: number
-  /** The two as the data version's token, made once: the result cache asks for it on every hit. */
-  token: string
-  derivedCurrent: boolean
-  totalCount: number
-}
-
-function stateOf (row: StateRow): State {
-  return {
-    databaseId: row.database_id,
-    dataVersion: row.data_version,
-    token: `${row.database_id}.${row.data_version}`,
-    derivedCurrent: row.derived_current,
-    totalCount: row.total_count
-  }
-}
 
 /**
  * SELECT of the JSON array of the profiles of rows `u`, in `order` ('[]' for none): each the API's
@@ -116,7 +97,7 @@ export class PostgresProfilesRepository implements ProfilesSource {
   private constructor (
     private readonly pool: pg.Pool,
     private readonly url: string,
-    private state: State,
+    private state: DataState,
     private readonly options: PostgresProfilesOptions
   ) {}
 
@@ -159,12 +140,14 @@ export class PostgresProfilesRepository implements ProfilesSource {
     await this.listener?.end().catch(() => {})
   }
 
-  /** A statement on the pool; PostgreSQL out of reach is a DatabaseUnavailableError (a 503). */
+  /** A statement on the pool; PostgreSQL out of reach is a 503 whose message the client sees. */
   private async query<Row extends pg.QueryResultRow> (statement: pg.QueryConfig): Promise<pg.QueryResult<Row>> {
     try {
       return await this.pool.query<Row>(statement)
     } catch (error) {
-      if (isUnreachable(error)) throw new DatabaseUnavailableError('The database cannot be reached just now; please try again shortly', { cause: error })
+      if (isUnreachable(error)) {
+        throw createError(503, 'The database cannot be reached just now; please try again shortly', { expose: true, cause: error })
+      }
       throw error
     }
   }
@@ -173,7 +156,7 @@ export class PostgresProfilesRepository implements ProfilesSource {
    * Takes a state read from the database unless an older one: a page read from a snapshot taken
    * before a commit may finish after the notification of it. The version only grows in one database.
    */
-  private adopt (state: State): void {
+  private adopt (state: DataState): void {
     const known = this.state
     const newer = state.databaseId !== known.databaseId || state.dataVersion > known.dataVersion ||
       (state.dataVersion === known.dataVersion && state.derivedCurrent && !known.derivedCurrent)

@@ -8,6 +8,29 @@ import { positionsTable } from '../derivedData.js'
 /** A profile as the API sends it: row_to_json of one names its five fields, in order. */
 export const PROFILE_TYPE = 'ghusers_profile'
 
+/** The one-row state: the database's id, its data version, whether the derived data matches it, the total. */
+export const STATE_SQL = 'SELECT database_id, data_version, derived_version = data_version AS derived_current, total_count FROM ghusers_state'
+export interface StateRow { database_id: string, data_version: number, derived_current: boolean, total_count: number }
+
+export interface DataState {
+  databaseId: string
+  dataVersion: number
+  /** The two as the data version's token (ETags, cache keys), made once: the result cache asks for it on every hit. */
+  token: string
+  derivedCurrent: boolean
+  totalCount: number
+}
+
+export function stateOf (row: StateRow): DataState {
+  return {
+    databaseId: row.database_id,
+    dataVersion: row.data_version,
+    token: `${row.database_id}.${row.data_version}`,
+    derivedCurrent: row.derived_current,
+    totalCount: row.total_count
+  }
+}
+
 /** Notified on every commit that changes users, so that every server learns the new data version at once. */
 export const DATA_CHANGED_CHANNEL = 'ghusers_data_changed'
 
