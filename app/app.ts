@@ -95,9 +95,9 @@ export async function buildApp (config: BuildAppConfig, options: BuildAppOptions
   // The file's size is a gauge only where there is a file.
   await app.register(metrics, { databasePath: config.databaseUrl === undefined ? config.databasePath : undefined })
   app.decorate('frontDoor', frontDoor)
-  // Open only while no hook has work of its own for a cached answer: no rate-limit count, no
-  // request log lines (Fastify's logger without a logger of ours has no level).
-  if (config.resultCache.enabled && !config.rateLimit.enabled && !REQUEST_LINE_LEVELS.has(app.log.level)) {
+  // Open only while no hook has work of its own for an answer: no rate-limit count, no request
+  // log lines (Fastify's logger without a logger of ours has no level).
+  if (!config.rateLimit.enabled && !REQUEST_LINE_LEVELS.has(app.log.level)) {
     frontDoor.open({
       profiles: app.profiles,
       resultCache: app.resultCache,

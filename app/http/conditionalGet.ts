@@ -2,7 +2,8 @@
 // from the result cache or are built, and an If-None-Match that holds the current tag gets a 304.
 import { hash } from 'node:crypto'
 import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
-import type { MaybePromise } from '../store/profilesSource.js'
+import { type MaybePromise, whenReady } from '../store/profilesSource.js'
+import type { Rebuild } from './frontDoor.js'
 import type { Answer } from './resultCache.js'
 
 /** A strong tag for the representation described by `parts` (route, data version, canonical query…). */
@@ -40,6 +41,16 @@ export interface BuiltAnswer {
   body: string
 }
 
+/** The answer `built` makes under `key`: its tag, and its own headers with Content-Type, ETag and Cache-Control. */
+function finishedAnswer (key: string, cacheControl: string, { dataVersion, contentType, headers, body }: BuiltAnswer): Answer {
+  const etag = entityTag(key, dataVersion)
+  // All of its headers in one object, so that sending it again sets them in one call; ours last,
+  // so that they win. Not a spread ({ ...headers, etag }): V8 copies one through its runtime,
+  // which cost 16 µs of an uncached API page (bench/README.md, fourth round).
+  const allHeaders = Object.assign({}, headers, { 'content-type': contentType, etag, 'cache-control': cacheControl })
+  return { dataVersion, etag, headers: allHeaders, body }
+}
+
 /**
  * Answers a GET with the representation named `key` (one normalised query of one route):
  * a 304 when If-None-Match holds its tag at the current data version; else the answer kept in
@@ -48,16 +59,17 @@ export interface BuiltAnswer {
  * is on or the request is conditional: otherwise `build`'s own read (one statement, one snapshot)
  * is the only trip to the database. For a `build` that may need no waiting (the API's on the
  * SQLite file): without a shared tier its answer costs no promise, and a promise is returned only
- * when one was awaited.
+ * when one was awaited. The front door is given `build`, to answer this URL again with it.
  */
 export function answer (
   request: FastifyRequest, reply: FastifyReply, key: string, cacheControl: string, build: () => MaybePromise<BuiltAnswer>
 ): undefined | Promise<void> {
-  if (answerKnown(request, reply, key, cacheControl)) return undefined
-  if (request.server.resultCache.shared) return answerShared(request, reply, key, cacheControl, build)
-  const built = build()
-  if (built instanceof Promise) return built.then((ready) => { keepAndSend(request, reply, key, cacheControl, ready) })
-  keepAndSend(request, reply, key, cacheControl, built)
+  const rebuild = () => whenReady(build(), (built) => finishedAnswer(key, cacheControl, built))
+  if (answerKnown(request, reply, key, cacheControl, rebuild)) return undefined
+  if (request.server.resultCache.shared) return answerShared(request, reply, key, cacheControl, rebuild)
+  const built = rebuild()
+  if (built instanceof Promise) return built.then((ready) => { keepAndSend(request, reply, key, cacheControl, ready, rebuild) })
+  keepAndSend(request, reply, key, cacheControl, built, rebuild)
   return undefined
 }
 
@@ -65,12 +77,13 @@ export function answer (
 export async function answerAsync (
   request: FastifyRequest, reply: FastifyReply, key: string, cacheControl: string, build: () => Promise<BuiltAnswer>
 ): Promise<FastifyReply> {
-  if (!answerKnown(request, reply, key, cacheControl)) await answerShared(request, reply, key, cacheControl, build)
+  const rebuild = async () => finishedAnswer(key, cacheControl, await build())
+  if (!answerKnown(request, reply, key, cacheControl, rebuild)) await answerShared(request, reply, key, cacheControl, rebuild)
   return reply
 }
 
 /** The 304 or the kept answer, when there is one to send; the reply it was sent on. */
-function answerKnown (request: FastifyRequest, reply: FastifyReply, key: string, cacheControl: string): FastifyReply | undefined {
+function answerKnown (request: FastifyRequest, reply: FastifyReply, key: string, cacheControl: string, rebuild: Rebuild): FastifyReply | undefined {
   const { profiles, resultCache } = request.server
   const conditional = request.headers['if-none-match']
   if (!resultCache.enabled && !conditional) return undefined
@@ -81,46 +94,37 @@ function answerKnown (request: FastifyRequest, reply: FastifyReply, key: string,
     if (ifNoneMatchHits(conditional, etag, kept !== undefined)) return notModified(reply, etag, cacheControl)
   }
   if (!kept) return undefined
-  sendKept(request, reply, key, kept)
-  request.server.frontDoor.remember(request, reply, key, kept)
-  return reply
+  return sendKept(request, reply, key, kept, rebuild)
 }
 
-/** The answer Redis holds (kept in memory from then on), or else the one `build` reads. */
+/** The answer Redis holds (kept in memory from then on), or else the one `rebuild` reads. */
 async function answerShared (
-  request: FastifyRequest, reply: FastifyReply, key: string, cacheControl: string, build: () => MaybePromise<BuiltAnswer>
+  request: FastifyRequest, reply: FastifyReply, key: string, cacheControl: string, rebuild: Rebuild
 ): Promise<void> {
   const { profiles, resultCache } = request.server
   const stored = await resultCache.shared?.get(key, profiles.dataVersion())
   if (!stored) {
-    keepAndSend(request, reply, key, cacheControl, await build())
+    keepAndSend(request, reply, key, cacheControl, await rebuild(), rebuild)
     return
   }
   resultCache.set(key, stored)
   if (ifNoneMatchHits(request.headers['if-none-match'], stored.etag)) notModified(reply, stored.etag, cacheControl)
-  else sendKept(request, reply, key, stored)
+  else sendKept(request, reply, key, stored, rebuild)
 }
 
-function keepAndSend (
-  request: FastifyRequest, reply: FastifyReply, key: string, cacheControl: string,
-  { dataVersion, contentType, headers, body }: BuiltAnswer
-): FastifyReply {
-  const etag = entityTag(key, dataVersion)
-  // All of its headers in one object, so that sending it again sets them in one call; ours last,
-  // so that they win. Not a spread ({ ...headers, etag }): V8 copies one through its runtime,
-  // which cost 16 µs of an uncached API page (bench/README.md, fourth round).
-  const allHeaders = Object.assign({}, headers, { 'content-type': contentType, etag, 'cache-control': cacheControl })
-  const kept = { dataVersion, etag, headers: allHeaders, body }
-  request.server.resultCache.set(key, kept)
+function keepAndSend (request: FastifyRequest, reply: FastifyReply, key: string, cacheControl: string, built: Answer, rebuild: Rebuild): FastifyReply {
+  const kept = request.server.resultCache.set(key, built)
   request.server.resultCache.shared?.set(key, kept)
   // Built, so it exists: an If-None-Match of * (or a tag of a version read meanwhile) holds now.
-  if (ifNoneMatchHits(request.headers['if-none-match'], etag)) return notModified(reply, etag, cacheControl)
-  return sendKept(request, reply, key, kept)
+  if (ifNoneMatchHits(request.headers['if-none-match'], kept.etag)) return notModified(reply, kept.etag, cacheControl)
+  return sendKept(request, reply, key, kept, rebuild)
 }
 
-function sendKept (request: FastifyRequest, reply: FastifyReply, key: string, kept: Answer): FastifyReply {
+function sendKept (request: FastifyRequest, reply: FastifyReply, key: string, kept: Answer, rebuild: Rebuild): FastifyReply {
   request.server.resultCache.rememberUrl(request.url, key)
-  return send(reply, kept)
+  send(reply, kept)
+  request.server.frontDoor.remember(request, reply, key, kept, rebuild)
+  return reply
 }
 
 /**

@@ -68,11 +68,16 @@ export class ResultCache {
     return answer
   }
 
-  /** Keeps `answer` unless it was read at another version than the current one (a seed committed meanwhile). */
-  set (key: string, answer: Answer): void {
-    if (!this.answers || answer.dataVersion !== this.version) return
+  /**
+   * Keeps `answer` unless it was read at another version than the current one (a seed committed
+   * meanwhile); the answer as kept (its body as bytes), or `answer` itself when it is not kept.
+   */
+  set (key: string, answer: Answer): Answer {
+    if (!this.answers || answer.dataVersion !== this.version) return answer
     const { dataVersion, etag, headers, body } = answer
-    this.answers.set(key, typeof body === 'string' ? { dataVersion, etag, headers, body: Buffer.from(body) } : answer)
+    const kept = typeof body === 'string' ? { dataVersion, etag, headers, body: Buffer.from(body) } : answer
+    this.answers.set(key, kept)
+    return kept
   }
 
   /** The key of the answer `url` was last given; valid as long as that answer is. */

@@ -65,12 +65,14 @@ const profilesRoutes: FastifyPluginAsyncTypebox<ProfilesRoutesOptions> = async (
     )
   }, (request, reply) => {
     const { id } = request.params
+    // The route's 200 schema serialises it (columns another tool filled oddly still come out
+    // strings), without the reply: the front door may call this build again for later requests.
+    const serialize = reply.getSerializationFunction('200')!
     return answer(request, reply, `api-profile:${id}`, cacheControl, () => {
       const dataVersion = app.profiles.dataVersion()
       return whenReady(app.profiles.findById(id), (profile) => {
         if (!profile) throw createError(404, `No profile with id ${id}`)
-        // The route's response schema serialises it: columns another tool filled oddly still come out strings.
-        return { dataVersion, contentType: JSON_TYPE, headers: {}, body: reply.serialize(profile) as string }
+        return { dataVersion, contentType: JSON_TYPE, headers: {}, body: serialize(profile) }
       })
     })
   })
