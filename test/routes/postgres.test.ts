@@ -1,5 +1,6 @@
 // The service on PostgreSQL (DATABASE_URL), over HTTP: the same answers as on the file, health and
 // metrics of its own, a seed from another machine seen at once, and an outage that is a 503.
+import type { AddressInfo } from 'node:net'
 import pg from 'pg'
 import { describe, expect, it, vi } from 'vitest'
 import { sampleAccounts } from '../../app/seed/sampleAccounts.js'
@@ -92,6 +93,39 @@ describe('the service on PostgreSQL', async () => {
       }, { timeout: 5_000 })
     } finally {
       await client.end()
+    }
+  })
+
+  it('answers a URL again at the front door, reading PostgreSQL each time, and leaves an outage to Fastify\'s 503', async () => {
+    const databaseUrl = await seededPostgres(30)
+    const machine = await build('/nonexistent/d.db', { databaseUrl, resultCache: { enabled: false, maxEntries: 1, maxBytes: 1 } })
+    const fastifySaw: string[] = []
+    machine.addHook('onRequest', (request, _reply, done) => {
+      fastifySaw.push(request.url)
+      done()
+    })
+    await machine.listen({ port: 0, host: '127.0.0.1' })
+    const { port } = machine.server.address() as AddressInfo
+    const url = '/api/users/profiles?pagination=3'
+    const get = async () => fetch(`http://127.0.0.1:${port}${url}`)
+    const built = await (await get()).text()
+    const atDoor = await get()
+    expect(atDoor.status).toBe(200)
+    expect(await atDoor.text()).toBe(built)
+    expect(fastifySaw).toEqual([url])
+
+    await seedPostgres({ databaseUrl, batches: sampleAccounts({ since: 0, total: 45 }) })
+    await vi.waitFor(async () => expect((await (await get()).json() as { total: number }).total).toBe(45), { timeout: 5_000 })
+    expect(fastifySaw).toEqual([url])
+
+    await postgres.stop()
+    try {
+      const down = await get()
+      expect(down.status).toBe(503)
+      expect(await down.json()).toMatchObject({ statusCode: 503, message: expect.stringContaining('database') })
+      expect(fastifySaw).toEqual([url, url])
+    } finally {
+      await postgres.start()
     }
   })
 
