@@ -101,8 +101,10 @@ export function canonicalFiltersKey (query: ProfilesQuery): string {
   return JSON.stringify([query.username ?? null, query.id ?? null, query.type ?? null])
 }
 
-export function apiListHref (query: ProfilesQuery, page: number): string {
-  return `/api/users/profiles?${profilesSearchParams(query, page).toString()}`
+/** The API list's URL of any page of `query`: its other parameters are encoded once for all pages. */
+export function apiListHrefs (query: ProfilesQuery): (page: number) => string {
+  const others = profilesSearchParams(query).toString()
+  return (page) => `/api/users/profiles?page=${page}&${others}`
 }
 
 /** A page of the HTML list: the page in the path, the default page size left out. */

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import createError from 'http-errors'
 import { answer, answerKnownUrl, type BuiltAnswer } from '../../http/conditionalGet.js'
 import {
-  apiListHref, canonicalQueryKey, checking, linkHeader, pageCount, pageLinks, profilesQueryRules, rejectQueryParameters, requireDigits
+  apiListHrefs, canonicalQueryKey, checking, linkHeader, pageCount, pageLinks, profilesQueryRules, rejectQueryParameters, requireDigits
 } from '../../query/profilesQuery.js'
 import { API_ERRORS, NotModified, ProfileParams, ProfileResponse, ProfilesPage, ProfilesQuery } from '../../schemas/profiles.js'
 import { type PageRead, whenReady } from '../../store/profilesSource.js'
@@ -23,7 +23,7 @@ const JSON_TYPE = 'application/json; charset=utf-8'
 function listAnswer (query: ProfilesQuery, { dataVersion, total, resultsJson }: PageRead): BuiltAnswer {
   const pages = pageCount(total, query.pagination)
   if (pages >= 1 && query.page > pages) throw createError(404, `Page ${query.page} is past the last page, ${pages}`)
-  const links = pageLinks(query.page, pages, (page) => apiListHref(query, page))
+  const links = pageLinks(query.page, pages, apiListHrefs(query))
   const body = `{"page":${query.page},"pagination":${query.pagination},"total":${total},"pages":${pages},` +
     `"order_by":${JSON.stringify(query.order_by)},"results":${resultsJson},"links":${JSON.stringify(links)}}`
   const headers: Record<string, string> = { 'x-total-count': String(total) }

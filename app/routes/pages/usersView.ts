@@ -1,5 +1,5 @@
 // What the users page template shows: rows with safe links, the pager, the form, the row range.
-import { apiListHref, usersPageHref } from '../../query/profilesQuery.js'
+import { apiListHrefs, usersPageHref } from '../../query/profilesQuery.js'
 import { PROFILE_TYPES, type Profile, type ProfilesQuery } from '../../schemas/profiles.js'
 
 export const AVATAR_PLACEHOLDER = '/static/img/avatar-placeholder.svg'
@@ -107,7 +107,7 @@ export function usersView (query: ProfilesQuery, total: number, pages: number, r
       orders: Object.entries(ORDER_LABELS).map(([value, label]) => ({ value, label })),
       sizes: PAGE_SIZES.includes(query.pagination) ? PAGE_SIZES : [...PAGE_SIZES, query.pagination].sort((a, b) => a - b)
     },
-    apiHref: apiListHref(query, page),
+    apiHref: apiListHrefs(query)(page),
     filtered
   }
 }
