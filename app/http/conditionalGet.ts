@@ -64,7 +64,7 @@ function finishedAnswer (key: string, cacheControl: string, { dataVersion, conte
 export function answer (
   request: FastifyRequest, reply: FastifyReply, key: string, cacheControl: string, build: () => MaybePromise<BuiltAnswer>
 ): undefined | Promise<void> {
-  const rebuild = () => whenReady(build(), (built) => finishedAnswer(key, cacheControl, built))
+  const rebuild = rebuilder(key, cacheControl, build)
   if (answerKnown(request, reply, key, cacheControl, rebuild)) return undefined
   if (request.server.resultCache.shared) return answerShared(request, reply, key, cacheControl, rebuild)
   const built = rebuild()
@@ -77,9 +77,18 @@ export function answer (
 export async function answerAsync (
   request: FastifyRequest, reply: FastifyReply, key: string, cacheControl: string, build: () => Promise<BuiltAnswer>
 ): Promise<FastifyReply> {
-  const rebuild = async () => finishedAnswer(key, cacheControl, await build())
+  const rebuild = rebuilder(key, cacheControl, build)
   if (!answerKnown(request, reply, key, cacheControl, rebuild)) await answerShared(request, reply, key, cacheControl, rebuild)
   return reply
+}
+
+/**
+ * `build`'s answer under `key`, finished. Made out here, not in answer(): a closure made there
+ * would share its scope with the callbacks that hold the request and the reply, and the front
+ * door, which keeps this one, would keep them alive with it.
+ */
+function rebuilder (key: string, cacheControl: string, build: () => MaybePromise<BuiltAnswer>): Rebuild {
+  return () => whenReady(build(), (built) => finishedAnswer(key, cacheControl, built))
 }
 
 /** The 304 or the kept answer, when there is one to send; the reply it was sent on. */

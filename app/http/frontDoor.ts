@@ -113,17 +113,24 @@ export class FrontDoor {
     const start = performance.now()
     const { services, urls } = this
     if (!services || !urls || this.shuttingDown || request.method !== 'GET' || request.headers['if-none-match'] !== undefined) return false
-    const door = urls.get(request.url ?? '')
+    const url = request.url ?? ''
+    const door = urls.get(url)
     if (!door) return false
     let answer: MaybePromise<Answer> | undefined
     try {
       answer = currentAnswer(door, services)
     } catch {
-      return false // the database cannot be read, a page past the end…: Fastify's error handling answers
+      // A page past the end, a file it cannot read…: Fastify's error handling answers, this time
+      // and until Fastify sends this URL a 200 again, so that a failing read is not made twice.
+      urls.delete(url)
+      return false
     }
     if (answer === undefined) return false
     if (answer instanceof Promise) {
-      answer.then((ready) => { this.send(request, response, door, ready, start) }, () => { fastify(request, response) })
+      answer.then((ready) => { this.send(request, response, door, ready, start) }, () => {
+        urls.delete(url)
+        fastify(request, response)
+      }).catch((error: unknown) => { response.destroy(error as Error) })
     } else {
       this.send(request, response, door, answer, start)
     }
@@ -203,10 +210,15 @@ class EndsOfTurn {
   }
 
   private readonly flush = (): void => {
-    for (const { response, body, observe, start } of this.pending) {
-      response.end(body)
-      observe((performance.now() - start) / 1000)
+    for (const { response, body, observe, start } of this.pending.splice(0)) {
+      try {
+        response.end(body)
+        observe((performance.now() - start) / 1000)
+      } catch (error) {
+        // Not known to happen (an end on a closed connection is a no-op); if it does, that one
+        // connection is dropped, and the other answers of the turn still go out.
+        response.destroy(error as Error)
+      }
     }
-    this.pending.length = 0
   }
 }

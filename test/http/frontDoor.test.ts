@@ -5,9 +5,11 @@ import { once } from 'node:events'
 import { createConnection } from 'node:net'
 import { Writable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import BetterSqlite3 from 'better-sqlite3'
 import type { FastifyInstance } from 'fastify'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { BuildAppConfig, BuildAppOptions } from '../../app/app.js'
 import { sampleAccountAt, sampleAccounts } from '../../app/seed/sampleAccounts.js'
 import { seedDatabase } from '../../app/seed/seedDatabase.js'
@@ -42,6 +44,10 @@ function lasting (headers: Record<string, string>): Record<string, string> {
 }
 
 const untilWritesShow = () => sleep(DATA_VERSION_RECHECK_MS + 5)
+
+// V8's gc(), without starting the test process with --expose-gc.
+setFlagsFromString('--expose-gc')
+const collectGarbage = runInNewContext('gc') as () => void
 
 /** The server's logger options at `level`, its lines dropped. */
 function loggingAt (level: string): BuildAppOptions {
@@ -195,7 +201,7 @@ describe('the front door', async () => {
 
   it.each([true, false])('leaves a read that fails to Fastify\'s error (result cache on: %s)', async (enabled) => {
     const path = await sampleDatabase(60)
-    const { get, fastifySaw } = await listening(path, { resultCache: { enabled, maxEntries: 10, maxBytes: 1 << 20 } })
+    const { app, get, fastifySaw } = await listening(path, { resultCache: { enabled, maxEntries: 10, maxBytes: 1 << 20 } })
     const url = '/api/users/profiles?page=3'
     for (let i = 0; i < 2; i++) expect((await get(url)).status).toBe(200)
 
@@ -209,6 +215,35 @@ describe('the front door', async () => {
     expect(JSON.parse(gone.body).message).toBe('Page 3 is past the last page, 2')
     expect(gone.headers['cache-control']).toBe('no-store')
     expect(fastifySaw).toEqual([`GET ${url}`, `GET ${url}`])
+
+    // Forgotten at the door until Fastify answers it a 200 again: one failing read a request, not two.
+    const misses = app.resultCache.stats.misses
+    expect((await get(url)).status).toBe(404)
+    if (enabled) expect(app.resultCache.stats.misses).toBe(misses + 1)
+    expect(fastifySaw).toEqual([`GET ${url}`, `GET ${url}`, `GET ${url}`])
+  })
+
+  it.each([true, false])('keeps no request or reply alive for the URLs it answers (result cache on: %s)', async (enabled) => {
+    const app = await build(databasePath, { resultCache: { enabled, maxEntries: 10, maxBytes: 1 << 20 } })
+    const answered: Array<WeakRef<object>> = []
+    app.addHook('onResponse', (request, reply, done) => {
+      answered.push(new WeakRef(request), new WeakRef(request.raw), new WeakRef(reply))
+      done()
+    })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const { port } = app.server.address() as { port: number }
+    const get = async (url: string) => {
+      const response = await fetch(`http://127.0.0.1:${port}${url}`)
+      await response.arrayBuffer()
+      return response
+    }
+    const urls = ['/api/users/profiles?page=2', `/api/users/profiles/${sampleAccountAt(3).id}`, '/users/2']
+    for (const url of urls) for (let i = 0; i < 2; i++) expect((await get(url)).status).toBe(200)
+    expect(answered).toHaveLength(urls.length * 3)
+    await vi.waitFor(() => {
+      collectGarbage()
+      expect(answered.filter((ref) => ref.deref() !== undefined)).toHaveLength(0)
+    }, { timeout: 5_000, interval: 50 })
   })
 
   it('sends every answer of many requests that arrive together', async () => {

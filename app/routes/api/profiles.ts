@@ -67,7 +67,8 @@ const profilesRoutes: FastifyPluginAsyncTypebox<ProfilesRoutesOptions> = async (
     const { id } = request.params
     // The route's 200 schema serialises it (columns another tool filled oddly still come out
     // strings), without the reply: the front door may call this build again for later requests.
-    const serialize = reply.getSerializationFunction('200')!
+    const serialize = reply.getSerializationFunction('200')
+    if (!serialize) throw new Error('GET /users/profiles/:id needs its 200 response schema')
     return answer(request, reply, `api-profile:${id}`, cacheControl, () => {
       const dataVersion = app.profiles.dataVersion()
       return whenReady(app.profiles.findById(id), (profile) => {
