@@ -52,8 +52,12 @@ interface Plan {
   orderBy: OrderBy
 }
 
-interface PageRow { meta: string, total: number | null, results: string }
 interface FileMeta { file_id: string, data_version: number, derived_version: number, total_count: number }
+interface PageRow extends FileMeta { total: number | null, results: string }
+
+/** The file's metadata as columns of a page's row (each a lookup of ghusers_meta's primary key). */
+const META_COLUMNS = (['file_id', 'data_version', 'derived_version', 'total_count'] as const)
+  .map((key) => `(SELECT value FROM ghusers_meta WHERE key = '${key}') AS ${key}`).join(', ')
 
 /**
  * An unfiltered page by position, as a JSON array of the profiles' kept JSON. The rows subquery
@@ -111,8 +115,7 @@ function totalSql ({ access, counting, filters }: Plan): string {
  * JavaScript and serialising it there.
  */
 function pageSql (plan: Plan): string {
-  // ghusers_meta is a few rows: reading them all at once costs what reading one does. Rows come
-  // to the aggregates in their subquery's order; an ORDER BY inside json_group_array would sort
+  // Rows come to the aggregates in their subquery's order; an ORDER BY inside json_group_array would sort
   // them again in a temporary B-tree (about a third of the statement's time).
   let results: string
   if (plan.access === 'positions') {
@@ -124,8 +127,7 @@ function pageSql (plan: Plan): string {
   } else {
     results = `SELECT json_group_array(${profileJsonSql('r')}) FROM (${rowsSql(plan)}) r`
   }
-  return `SELECT (SELECT json_group_object(key, value) FROM ghusers_meta) AS meta, ${totalSql(plan)} AS total,
-    (${results}) AS results`
+  return `SELECT ${META_COLUMNS}, ${totalSql(plan)} AS total, (${results}) AS results`
 }
 
 /**
@@ -194,14 +196,13 @@ export class ProfilesRepository implements ProfilesSource {
   private tryPlan (query: ProfilesQuery, useDerived: boolean, known?: KnownTotal): PageRead | undefined {
     const plan = this.plan(query, useDerived, known !== undefined)
     const row = this.statement(plan).get(this.parameters(query, plan)) as PageRow
-    const meta = JSON.parse(row.meta) as FileMeta
-    const dataVersion = `${meta.file_id}.${meta.data_version}`
-    const derivedCurrent = meta.derived_version === meta.data_version
+    const dataVersion = `${row.file_id}.${row.data_version}`
+    const derivedCurrent = row.derived_version === row.data_version
     const reliesOnDerived = plan.access !== 'scan' || plan.counting === 'kept' || plan.profileJson === 'kept'
     if (!derivedCurrent && reliesOnDerived) return undefined
     if (plan.counting === 'known' && known!.dataVersion !== dataVersion) return undefined
     this.derivedCurrent = derivedCurrent
-    const total = row.total ?? (plan.counting === 'kept' ? meta.total_count : known!.total)
+    const total = row.total ?? (plan.counting === 'kept' ? row.total_count : known!.total)
     return { dataVersion, total, resultsJson: row.results }
   }
 
