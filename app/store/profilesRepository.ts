@@ -55,9 +55,14 @@ interface Plan {
 interface FileMeta { file_id: string, data_version: number, derived_version: number, total_count: number }
 interface PageRow extends FileMeta { total: number | null, results: string }
 
-/** The file's metadata as columns of a page's row (each a lookup of ghusers_meta's primary key). */
+/** The file's metadata as columns of one row (each a lookup of ghusers_meta's primary key). */
 const META_COLUMNS = (['file_id', 'data_version', 'derived_version', 'total_count'] as const)
   .map((key) => `(SELECT value FROM ghusers_meta WHERE key = '${key}') AS ${key}`).join(', ')
+
+/** The data version's token (the file's random id and its write counter), and whether the derived data matches it. */
+function fileState (meta: FileMeta): { dataVersion: string, derivedCurrent: boolean } {
+  return { dataVersion: `${meta.file_id}.${meta.data_version}`, derivedCurrent: meta.derived_version === meta.data_version }
+}
 
 /**
  * An unfiltered page by position, as a JSON array of the profiles' kept JSON. The rows subquery
@@ -151,7 +156,7 @@ export class ProfilesRepository implements ProfilesSource {
     this.byId = db.prepare(`SELECT ${COLUMNS} FROM users u WHERE u.id = ?`)
     // Changes whenever another connection (the seed CLI, any tool) commits to the file.
     this.sqliteDataVersion = db.prepare('PRAGMA data_version').pluck()
-    this.meta = db.prepare("SELECT key, value FROM ghusers_meta WHERE key IN ('file_id', 'data_version', 'derived_version', 'total_count')")
+    this.meta = db.prepare(`SELECT ${META_COLUMNS}`)
   }
 
   /**
@@ -162,10 +167,11 @@ export class ProfilesRepository implements ProfilesSource {
     const sqliteVersion = this.sqliteDataVersion.get() as number
     if (sqliteVersion !== this.seenSqliteVersion) {
       this.seenSqliteVersion = sqliteVersion
-      const meta = new Map((this.meta.all() as Array<{ key: string, value: unknown }>).map(({ key, value }) => [key, value]))
-      this.version = `${String(meta.get('file_id'))}.${String(meta.get('data_version'))}`
-      this.derivedCurrent = meta.get('derived_version') === meta.get('data_version')
-      this.totalCount = Number(meta.get('total_count'))
+      const meta = this.meta.get() as FileMeta
+      const { dataVersion, derivedCurrent } = fileState(meta)
+      this.version = dataVersion
+      this.derivedCurrent = derivedCurrent
+      this.totalCount = meta.total_count
     }
     return this.version
   }
@@ -196,8 +202,7 @@ export class ProfilesRepository implements ProfilesSource {
   private tryPlan (query: ProfilesQuery, useDerived: boolean, known?: KnownTotal): PageRead | undefined {
     const plan = this.plan(query, useDerived, known !== undefined)
     const row = this.statement(plan).get(this.parameters(query, plan)) as PageRow
-    const dataVersion = `${row.file_id}.${row.data_version}`
-    const derivedCurrent = row.derived_version === row.data_version
+    const { dataVersion, derivedCurrent } = fileState(row)
     const reliesOnDerived = plan.access !== 'scan' || plan.counting === 'kept' || plan.profileJson === 'kept'
     if (!derivedCurrent && reliesOnDerived) return undefined
     if (plan.counting === 'known' && known!.dataVersion !== dataVersion) return undefined
