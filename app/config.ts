@@ -30,7 +30,9 @@ const Environment = Type.Object({
   RATE_LIMIT_WINDOW: Type.Integer({ minimum: 1, maximum: 86_400, default: 60 }),
   // Checked by trustProxyFrom: no pattern tells an address from "3e3" or "dead".
   TRUST_PROXY: Type.String({ default: 'false' }),
-  SHUTDOWN_TIMEOUT: Type.Integer({ minimum: 1, maximum: 600, default: 10 })
+  SHUTDOWN_TIMEOUT: Type.Integer({ minimum: 1, maximum: 600, default: 10 }),
+  // Checked by publicUrlFrom: the URL parser, not a pattern, says what a URL is.
+  PUBLIC_URL: Type.Optional(Type.String())
 })
 type EnvironmentValues = Static<typeof Environment>
 
@@ -59,6 +61,8 @@ export interface AppConfig {
   trustProxy: boolean | number | string
   /** Longest wait for requests in flight on SIGTERM before the process exits anyway. */
   shutdownTimeoutSeconds: number
+  /** The address clients reach the service at (scheme, host, port, maybe a path; no trailing slash): /api/v3's absolute URLs start with it. */
+  publicUrl: string
 }
 
 const TRUST_PROXY_RULE = 'false, true, a number of proxy hops (0..99), or a comma-separated list of IP addresses, ' +
@@ -90,6 +94,14 @@ function trustProxyFrom (value: string): AppConfig['trustProxy'] | undefined {
   return entries.every(isProxyAddress) ? entries.join(',') : undefined
 }
 
+/** PUBLIC_URL without its trailing slashes; undefined unless an http(s) URL with no query, fragment or credentials. */
+function publicUrlFrom (value: string): string | undefined {
+  if (!/^https?:\/\/\S+$/i.test(value) || !URL.canParse(value)) return undefined
+  const url = new URL(value)
+  if (url.search || url.hash || url.username || url.password || value.includes('?') || value.includes('#')) return undefined
+  return value.replace(/\/+$/, '')
+}
+
 interface EnvironmentError { instancePath: string, keyword: string, message?: string, params: { allowedValues?: unknown[] } }
 
 /** 'PORT must be <= 65535 (got "99999")': the bad variable by name, with the value it had. */
@@ -116,6 +128,10 @@ function findProblems (env: Record<string, string | undefined>): { values?: Envi
   }
   if (env.TRUST_PROXY !== undefined && trustProxyFrom(env.TRUST_PROXY) === undefined) {
     problems.set('TRUST_PROXY', `TRUST_PROXY must be ${TRUST_PROXY_RULE} (got ${JSON.stringify(env.TRUST_PROXY)})`)
+  }
+  if (env.PUBLIC_URL !== undefined && publicUrlFrom(env.PUBLIC_URL) === undefined) {
+    problems.set('PUBLIC_URL', 'PUBLIC_URL must be an http:// or https:// URL with no query, fragment or credentials, ' +
+      `such as https://ghusers.example.org (got ${JSON.stringify(env.PUBLIC_URL)})`)
   }
   try {
     // env: false, or env-schema would fill in from process.env whatever `env` leaves out.
@@ -155,6 +171,7 @@ export function createConfig (env: Record<string, string | undefined> = process.
     workers: values.WEB_CONCURRENCY,
     rateLimit: { enabled: values.RATE_LIMIT === 'on', max: values.RATE_LIMIT_MAX, windowSeconds: values.RATE_LIMIT_WINDOW },
     trustProxy: trustProxyFrom(values.TRUST_PROXY)!,
-    shutdownTimeoutSeconds: values.SHUTDOWN_TIMEOUT
+    shutdownTimeoutSeconds: values.SHUTDOWN_TIMEOUT,
+    publicUrl: values.PUBLIC_URL === undefined ? `http://localhost:${values.PORT}` : publicUrlFrom(values.PUBLIC_URL)!
   }
 }

@@ -26,7 +26,9 @@ const BAD_VALUES: Record<string, string[]> = {
   RATE_LIMIT_WINDOW: [...NOT_WHOLE_NUMBERS, '0', '86401'],
   TRUST_PROXY: ['', ' ', '3e3', ' 80', '0x10', '-1', '100', 'yes', 'dead', 'abc', '1.5', '10.0.0.1/33', '::1/129',
     '10.0.0.1/8/8', '10.0.0.1,', '10.0.0.1, nowhere', '300.1.1.1'],
-  SHUTDOWN_TIMEOUT: [...NOT_WHOLE_NUMBERS, '0', '601']
+  SHUTDOWN_TIMEOUT: [...NOT_WHOLE_NUMBERS, '0', '601'],
+  PUBLIC_URL: ['', 'localhost:3000', 'ftp://example.org', 'http://', 'http://exa mple.org', 'https://example.org/?a=1',
+    'https://example.org/#top', 'https://user:secret@example.org']
 }
 
 const badCases = Object.entries(BAD_VALUES).flatMap(([name, values]) => values.map((value) => [name, value] as const))
@@ -44,7 +46,8 @@ describe('createConfig', () => {
       workers: 1,
       rateLimit: { enabled: true, max: 600, windowSeconds: 60 },
       trustProxy: false,
-      shutdownTimeoutSeconds: 10
+      shutdownTimeoutSeconds: 10,
+      publicUrl: 'http://localhost:3000'
     } satisfies AppConfig)
   })
 
@@ -73,6 +76,10 @@ describe('createConfig', () => {
     [{ CACHE_MAX_AGE: '0' }, { httpCacheMaxAge: 0 }],
     [{ WEB_CONCURRENCY: '64' }, { workers: 64 }],
     [{ RATE_LIMIT: 'off', RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW: '86400' }, { rateLimit: { enabled: false, max: 3, windowSeconds: 86400 } }],
+    [{ PORT: '8080' }, { port: 8080, publicUrl: 'http://localhost:8080' }],
+    [{ PUBLIC_URL: 'https://ghusers.example.org' }, { publicUrl: 'https://ghusers.example.org' }],
+    [{ PUBLIC_URL: 'http://127.0.0.1:3000/' }, { publicUrl: 'http://127.0.0.1:3000' }],
+    [{ PUBLIC_URL: 'https://example.org/directory//' }, { publicUrl: 'https://example.org/directory' }],
     [{ TRUST_PROXY: 'true' }, { trustProxy: true }],
     [{ TRUST_PROXY: 'false' }, { trustProxy: false }],
     [{ TRUST_PROXY: '0' }, { trustProxy: 0 }],

@@ -52,6 +52,14 @@ export class ProfilesCatalog {
     return this.source.findById(id)
   }
 
+  listAfterId (since: number, limit: number): MaybePromise<Profile[]> {
+    return this.source.listAfterId(since, limit)
+  }
+
+  findByLogin (login: string): MaybePromise<Profile | undefined> {
+    return this.source.findByLogin(login)
+  }
+
   /** Every account in the database. */
   countAll (): MaybePromise<number> {
     return this.source.countAll()

@@ -145,6 +145,8 @@ function pageSql (plan: Plan): string {
 export class ProfilesRepository implements ProfilesSource {
   private readonly statements = new Map<string, Statement>()
   private readonly byId: Statement
+  private readonly afterId: Statement
+  private readonly byLogin: Statement
   private readonly meta: Statement
   private readonly sqliteDataVersion: Statement
   private seenSqliteVersion = -1
@@ -154,6 +156,10 @@ export class ProfilesRepository implements ProfilesSource {
 
   constructor (private readonly db: Database) {
     this.byId = db.prepare(`SELECT ${COLUMNS} FROM users u WHERE u.id = ?`)
+    this.afterId = db.prepare(`SELECT ${COLUMNS} FROM users u WHERE u.id > @since ORDER BY u.id ${LIMIT}`)
+    // users_username_nocase finds the candidates; GitHub's logins differ in more than case, another tool's may not.
+    this.byLogin = db.prepare(`SELECT ${COLUMNS} FROM users u WHERE u.username = @login COLLATE NOCASE ` +
+      'ORDER BY u.username = @login DESC, u.id LIMIT 1')
     // Changes whenever another connection (the seed CLI, any tool) commits to the file.
     this.sqliteDataVersion = db.prepare('PRAGMA data_version').pluck()
     this.meta = db.prepare(`SELECT ${META_COLUMNS}`)
@@ -190,6 +196,14 @@ export class ProfilesRepository implements ProfilesSource {
 
   findById (id: number): Profile | undefined {
     return this.byId.get(id) as Profile | undefined
+  }
+
+  listAfterId (since: number, limit: number): Profile[] {
+    return this.afterId.all({ since, limit }) as Profile[]
+  }
+
+  findByLogin (login: string): Profile | undefined {
+    return this.byLogin.get({ login }) as Profile | undefined
   }
 
   /** Every account in the file. */

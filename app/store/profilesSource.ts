@@ -34,6 +34,10 @@ export interface ProfilesSource {
    */
   readPage: (query: ProfilesQuery, known?: KnownTotal) => MaybePromise<PageRead>
   findById: (id: number) => MaybePromise<Profile | undefined>
+  /** Up to `limit` accounts with an id above `since`, in id order (keyset: the cost does not grow with `since`). */
+  listAfterId: (since: number, limit: number) => MaybePromise<Profile[]>
+  /** The account whose login is `login` ignoring ASCII case; an exact match wins over one differing in case. */
+  findByLogin: (login: string) => MaybePromise<Profile | undefined>
   /** Every account in the database. */
   countAll: () => MaybePromise<number>
 }

@@ -55,6 +55,7 @@ export async function registerOpenApi (app: FastifyInstance): Promise<void> {
       },
       tags: [
         { name: 'profiles', description: 'GitHub accounts' },
+        { name: 'v3', description: "GitHub's own REST format under GitHub Enterprise Server's prefix, for Octokit, gh api and other GitHub clients" },
         { name: 'operations', description: 'Health and liveness of the service' }
       ]
     },

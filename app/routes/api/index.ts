@@ -6,13 +6,15 @@ import { publicError } from '../../http/errors.js'
 import { allowCrossOriginReads } from '../../plugins/external/cors.js'
 import { limitRequestRate } from '../../plugins/external/rateLimit.js'
 import profilesRoutes from './profiles.js'
+import githubApi from './v3.js'
 
 export interface ApiOptions {
   httpCacheMaxAge: number
   rateLimit: RateLimitConfig
+  publicUrl: string
 }
 
-const api: FastifyPluginAsyncTypebox<ApiOptions> = async (app, { httpCacheMaxAge, rateLimit }) => {
+const api: FastifyPluginAsyncTypebox<ApiOptions> = async (app, { httpCacheMaxAge, rateLimit, publicUrl }) => {
   // In this order: a 429 carries the CORS headers too, and the preflights' scope, created before
   // the rate limit's hook is added, is not limited.
   await allowCrossOriginReads(app)
@@ -29,6 +31,7 @@ const api: FastifyPluginAsyncTypebox<ApiOptions> = async (app, { httpCacheMaxAge
   }))
 
   await app.register(profilesRoutes, { cacheControl })
+  await app.register(githubApi, { prefix: '/v3', cacheControl, publicUrl })
 }
 
 export default api

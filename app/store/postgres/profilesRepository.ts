@@ -129,6 +129,24 @@ export class PostgresProfilesRepository implements ProfilesSource {
     return rows[0]
   }
 
+  async listAfterId (since: number, limit: number): Promise<Profile[]> {
+    const { rows } = await this.query<Profile>({
+      name: 'ghusers_profiles_after_id', text: `SELECT ${COLUMNS} FROM users u WHERE u.id > $1 ORDER BY u.id LIMIT $2`, values: [since, limit]
+    })
+    return rows
+  }
+
+  async findByLogin (login: string): Promise<Profile | undefined> {
+    // The expression of users_username_folded, so that the index finds the candidates.
+    const { rows } = await this.query<Profile>({
+      name: 'ghusers_profile_by_login',
+      text: `SELECT ${COLUMNS} FROM users u WHERE ${FOLDED_USERNAME} COLLATE "C" = ghusers_fold($1) COLLATE "C" ` +
+        'ORDER BY u.username = $1 DESC, u.id LIMIT 1',
+      values: [login]
+    })
+    return rows[0]
+  }
+
   async countAll (): Promise<number> {
     if (this.state.derivedCurrent) return this.state.totalCount
     return (await this.readPage({ page: 1, pagination: 1, order_by: 'id' })).total
