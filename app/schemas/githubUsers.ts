@@ -32,7 +32,7 @@ export const GitHubUser = Type.Object({
   login: Type.String({ description: 'GitHub login' }),
   id: Type.Integer({ description: "GitHub's numeric account id" }),
   avatar_url: Type.String({ description: 'Avatar image URL' }),
-  url: Type.String({ description: "This account in this API: PUBLIC_URL + /api/v3/users/{login}" }),
+  url: Type.String({ description: 'This account in this API: PUBLIC_URL + /api/v3/users/{login}' }),
   html_url: Type.String({ description: 'Profile page on GitHub' }),
   type: Type.String({ description: 'User, Organization or Bot' })
 })

@@ -30,6 +30,10 @@ const URLS = [
   '/api/users/profiles?pagination=101',
   '/api/users/profiles/7',
   '/api/users/profiles/987654321',
+  '/api/v3/users?since=40&per_page=7',
+  '/api/v3/users?since=99999999',
+  '/api/v3/users/OMAR-Baker163',
+  '/api/v3/users/nobody',
   '/users/2?order_by=-id&pagination=10',
   '/users/1?username=ab&type=User',
   '/users/999'
