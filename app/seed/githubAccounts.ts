@@ -1,5 +1,10 @@
-// The GitHub source of the seed CLI: pages of accounts from GET /users, with retries and rate-limit waits.
+// The GitHub source of the seed CLI: GET /users through Octokit (paging, rate-limit waits, retries), as profiles.
 import { setTimeout as delay } from 'node:timers/promises'
+import { Octokit, type OctokitOptions } from '@octokit/core'
+import { paginateRest } from '@octokit/plugin-paginate-rest'
+import { retry } from '@octokit/plugin-retry'
+import { throttling } from '@octokit/plugin-throttling'
+import { RequestError } from '@octokit/request-error'
 import type { Profile } from '../schemas/profiles.js'
 
 export interface GitHubAccountsOptions {
@@ -28,8 +33,9 @@ const SAMPLE_HINT = 'Use `--source sample` to seed without the network.'
 const PAGE_SIZE = 100
 // GitHub may keep answering "rate limited" after a reset; give up rather than loop forever.
 const MAX_RATE_LIMIT_WAITS = 10
-// Secondary rate limits without retry-after or reset: GitHub's docs say to wait at least a minute.
-const DEFAULT_RATE_LIMIT_WAIT_SECONDS = 60
+// The old seed's contract: 5xx and network errors are retried, a 4xx never (a rate limit is waited out instead).
+const CLIENT_ERRORS = Array.from({ length: 100 }, (_, index) => 400 + index)
+const GITHUB_HEADERS = { accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28' }
 
 export class GitHubRateLimitError extends Error {
   override readonly name = 'GitHubRateLimitError'
@@ -45,137 +51,148 @@ export class GitHubUnavailableError extends Error {
   override readonly name = 'GitHubUnavailableError'
 }
 
+/** A rate-limited answer, as the seed's plugin keeps it on its request for the throttling handlers (they get only the wait). */
+interface RateLimited { status: number, resetAt: Date }
+/** What the seed's plugin keeps on a request's `request` options between its attempts. */
+interface AttemptState { failures?: number, rateLimited?: RateLimited }
+
+interface SeedPluginOptions { retries: number, backoffMs: number, sleep: (ms: number) => Promise<void>, onWait: (message: string) => void }
+
+/**
+ * The seed's own Octokit plugin, innermost so that it sees every attempt: it pauses before
+ * plugin-retry tries again (a doubling backoff through the caller's sleep, told to onWait), notes
+ * a rate-limited answer's status and reset time, and names a 403/429 with retry-after or without
+ * remaining 0 a secondary limit, as GitHub's docs do (plugin-throttling knows one by its message).
+ */
+function seedAttempts (octokit: Octokit, options: OctokitOptions) {
+  const { retries, backoffMs, sleep, onWait } = options.seedAttempts as SeedPluginOptions
+  octokit.hook.error('request', async (error, requestOptions) => {
+    const state = requestOptions.request as AttemptState
+    if (!(error instanceof RequestError)) throw error
+    if (error.status >= 500) {
+      state.failures = (state.failures ?? 0) + 1
+      if (state.failures <= retries) {
+        const pause = backoffMs * 2 ** (state.failures - 1)
+        onWait(`GitHub API request failed (${failureCause(error)}); retrying in ${pause / 1000} s ` +
+          `(attempt ${state.failures + 1} of ${retries + 1}).`)
+        await sleep(pause)
+      }
+    } else if (error.status === 403 || error.status === 429) {
+      const headers = error.response?.headers ?? {}
+      const primary = headers['x-ratelimit-remaining'] === '0'
+      const secondary = !primary && (error.status === 429 || headers['retry-after'] !== undefined || /rate limit/i.test(error.message))
+      if (secondary && !/\bsecondary rate\b/i.test(error.message)) error.message = `secondary rate limit: ${error.message}`
+      const reset = Number(headers['x-ratelimit-reset'])
+      const retryAfter = Number(headers['retry-after'])
+      state.rateLimited = {
+        status: error.status,
+        resetAt: primary && reset > 0
+          ? new Date(reset * 1000)
+          : new Date(Date.now() + (Number.isFinite(retryAfter) ? retryAfter : 60) * 1000)
+      }
+    }
+    throw error
+  })
+}
+
+const GitHubClient = Octokit.plugin(seedAttempts, throttling, retry, paginateRest)
+
 /** Yields batches of profiles from GitHub, in id order after `since`, until `total` were yielded or GitHub has no more. */
 export async function * githubAccounts (options: GitHubAccountsOptions): AsyncGenerator<Profile[]> {
   const apiUrl = options.apiUrl.replace(/\/+$/, '')
   if (!URL.canParse(apiUrl)) {
     throw new GitHubUnavailableError(`The GitHub API URL ${JSON.stringify(apiUrl)} is not a URL. ${SAMPLE_HINT}`)
   }
+  const retries = options.retries ?? 4
+  const sleep = options.sleep ?? ((ms: number) => delay(ms))
+  const onWait = options.onWait ?? (() => {})
+  const timeoutMs = options.requestTimeoutMs ?? 30_000
+  let refused: { limit: RateLimited, why: string } | undefined
+
+  /** Waits out a rate limit up to --max-wait, and a bounded number of times; else records why not. */
+  const onLimit = async (retryAfter: number, requestOptions: { request: unknown }, _octokit: unknown, retryCount: number) => {
+    const limit = (requestOptions.request as AttemptState).rateLimited!
+    if (retryAfter > options.maxWaitSeconds || retryCount >= MAX_RATE_LIMIT_WAITS) {
+      const why = retryAfter > options.maxWaitSeconds
+        ? `in ${retryAfter} s, longer than the ${options.maxWaitSeconds} s --max-wait`
+        : `still limited after ${retryCount} waits`
+      refused = { limit, why }
+      return false
+    }
+    onWait(`GitHub API rate limit (HTTP ${limit.status}): waiting ${retryAfter} s, until ${isoSeconds(limit.resetAt)}.`)
+    await sleep(retryAfter * 1000)
+    return true
+  }
+
+  const octokit = new GitHubClient({
+    baseUrl: apiUrl,
+    userAgent: 'ghusers-seed',
+    // A fresh timeout for each attempt, covering the body too: a body cut short is retried like a network error.
+    request: { fetch: bufferedFetch(timeoutMs) },
+    // The waits are the handlers' (through `sleep`), so the plugins add none of their own.
+    throttle: { onRateLimit: onLimit, onSecondaryRateLimit: onLimit, retryAfterBaseValue: 0 },
+    retry: { retries, retryAfterBaseValue: 0, doNotRetry: CLIENT_ERRORS },
+    seedAttempts: { retries, backoffMs: options.backoffMs ?? 500, sleep, onWait }
+  })
+  // GitHub's media type and API version on every page; the token only to the API's origin, not to a next link elsewhere.
   const apiOrigin = new URL(apiUrl).origin
-  let url: string | undefined = `${apiUrl}/users?since=${options.since}&per_page=${PAGE_SIZE}`
+  octokit.hook.before('request', (requestOptions) => {
+    Object.assign(requestOptions.headers, GITHUB_HEADERS)
+    if (options.token && new URL(requestOptions.url, `${requestOptions.baseUrl}/`).origin === apiOrigin) {
+      requestOptions.headers.authorization = `Bearer ${options.token}`
+    }
+  })
+  // plugin-paginate-rest follows only `<url>; rel="next"` exactly: give it the next link of any RFC 8288 form.
+  octokit.hook.after('request', (response) => {
+    if (!Array.isArray(response.data)) throw unexpectedResponse(response.url, 'the body is not a JSON array')
+    const next = nextLink(response.headers.link ?? null, response.url)
+    response.headers.link = next === undefined ? undefined : `<${next}>; rel="next"`
+  })
+
+  const pages = octokit.paginate.iterator('GET /users', { since: options.since, per_page: PAGE_SIZE })
   let yielded = 0
-  while (url !== undefined && yielded < options.total) {
-    const page = await fetchPage(url, apiOrigin, options)
-    const profiles = toProfiles(page.body, url)
+  for (const iterator = pages[Symbol.asyncIterator](); yielded < options.total;) {
+    const page = await iterator.next().catch((error: unknown) => { throw describedFailure(error, refused, retries, options.token) })
+    if (page.done) return
+    const profiles = toProfiles(page.value.data, page.value.url)
     if (profiles.length === 0) return
     const batch = profiles.slice(0, options.total - yielded)
     yielded += batch.length
     yield batch
-    url = page.next
   }
 }
 
-interface Page { body: unknown, next: string | undefined }
-interface RateLimit { status: number, waitSeconds: number, resetAt: Date }
-type Attempt =
-  | { outcome: 'page', page: Page }
-  | { outcome: 'failed', cause: string }
-  | { outcome: 'rate-limited', rateLimit: RateLimit }
-
-async function fetchPage (url: string, apiOrigin: string, options: GitHubAccountsOptions): Promise<Page> {
-  const retries = options.retries ?? 4
-  const timeoutMs = options.requestTimeoutMs ?? 30_000
-  const sleep = options.sleep ?? ((ms: number) => delay(ms))
-  const headers: Record<string, string> = {
-    Accept: 'application/vnd.github+json',
-    'User-Agent': 'ghusers-seed',
-    'X-GitHub-Api-Version': '2022-11-28'
-  }
-  // A next link elsewhere must not receive the token.
-  if (options.token && new URL(url).origin === apiOrigin) headers.Authorization = `Bearer ${options.token}`
-
-  let backoffMs = options.backoffMs ?? 500
-  let failures = 0
-  let rateLimitWaits = 0
-  for (;;) {
-    const attempt = await fetchOnce(url, headers, timeoutMs)
-    if (attempt.outcome === 'page') return attempt.page
-
-    if (attempt.outcome === 'rate-limited') {
-      const { status, waitSeconds, resetAt } = attempt.rateLimit
-      if (waitSeconds > options.maxWaitSeconds || rateLimitWaits >= MAX_RATE_LIMIT_WAITS) {
-        const why = waitSeconds > options.maxWaitSeconds
-          ? `in ${waitSeconds} s, longer than the ${options.maxWaitSeconds} s --max-wait`
-          : `still limited after ${rateLimitWaits} waits`
-        const advice = options.token
-          ? 'Try again after the reset, raise --max-wait,'
-          : 'Set GITHUB_TOKEN for a higher limit,'
-        throw new GitHubRateLimitError(
-          `GitHub API rate limit exceeded (HTTP ${status}): it resets at ${isoSeconds(resetAt)} (${why}). ` +
-          `${advice} or use \`--source sample\` to seed without the network.`,
-          resetAt
-        )
-      }
-      rateLimitWaits++
-      options.onWait?.(`GitHub API rate limit (HTTP ${status}): waiting ${waitSeconds} s, until ${isoSeconds(resetAt)}.`)
-      await sleep(waitSeconds * 1000)
-      continue
-    }
-
-    failures++
-    if (failures > retries) {
-      throw new GitHubUnavailableError(
-        `Could not read the GitHub API at ${url}: ${attempt.cause} after ${failures} attempts. ${SAMPLE_HINT}`
-      )
-    }
-    options.onWait?.(`GitHub API request failed (${attempt.cause}); retrying in ${backoffMs / 1000} s ` +
-      `(attempt ${failures + 1} of ${retries + 1}).`)
-    await sleep(backoffMs)
-    backoffMs *= 2
+/** fetch with a timeout per call that reads the whole body before answering (so the timeout covers it). */
+function bufferedFetch (timeoutMs: number): typeof fetch {
+  return async (input, init) => {
+    const response = await fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) })
+    const body = [101, 204, 205, 304].includes(response.status) ? null : await response.arrayBuffer()
+    const buffered = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers })
+    // The next link is resolved against it.
+    Object.defineProperty(buffered, 'url', { value: response.url })
+    return buffered
   }
 }
 
-async function fetchOnce (url: string, headers: Record<string, string>, timeoutMs: number): Promise<Attempt> {
-  let response: Response
-  let text: string
-  try {
-    // The timeout covers reading the body as well as the headers.
-    response = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) })
-    text = await response.text()
-  } catch (error) {
-    return { outcome: 'failed', cause: networkCause(error, timeoutMs) }
-  }
-  if (response.status >= 500) return { outcome: 'failed', cause: `HTTP ${response.status}` }
-
-  const rateLimit = rateLimitOf(response, githubMessage(text))
-  if (rateLimit) return { outcome: 'rate-limited', rateLimit }
-  if (!response.ok) {
-    const message = githubMessage(text)
-    throw new GitHubUnavailableError(
-      `The GitHub API answered HTTP ${response.status} for ${url}${message ? `: ${message}` : ''}. ${SAMPLE_HINT}`
+/** The error the seed reports for a failed page: a rate limit beyond what it waits, GitHub out of reach, or its refusal. */
+function describedFailure (error: unknown, refused: { limit: RateLimited, why: string } | undefined, retries: number, token?: string): Error {
+  if (error instanceof GitHubUnavailableError) return error
+  if (!(error instanceof RequestError)) return error as Error
+  const url = error.request.url
+  if (refused && (error.status === 403 || error.status === 429)) {
+    const { limit: { status, resetAt }, why } = refused
+    const advice = token ? 'Try again after the reset, raise --max-wait,' : 'Set GITHUB_TOKEN for a higher limit,'
+    return new GitHubRateLimitError(
+      `GitHub API rate limit exceeded (HTTP ${status}): it resets at ${isoSeconds(resetAt)} (${why}). ` +
+      `${advice} or use \`--source sample\` to seed without the network.`,
+      resetAt
     )
   }
-
-  let body: unknown
-  try {
-    body = JSON.parse(text)
-  } catch {
-    throw unexpectedResponse(url, 'the body is not JSON')
+  if (error.status >= 500) {
+    return new GitHubUnavailableError(`Could not read the GitHub API at ${url}: ${failureCause(error)} after ${retries + 1} attempts. ${SAMPLE_HINT}`)
   }
-  return { outcome: 'page', page: { body, next: nextLink(response.headers.get('link'), url) } }
-}
-
-/** The wait GitHub asks for, following its documented order: retry-after, then x-ratelimit-reset, then a minute. */
-function rateLimitOf (response: Response, message: string): RateLimit | undefined {
-  const { status, headers } = response
-  const retryAfter = headers.get('retry-after')
-  const remaining = headers.get('x-ratelimit-remaining')
-  const limited = status === 429 ||
-    (status === 403 && (remaining === '0' || retryAfter !== null || /rate limit/i.test(message)))
-  if (!limited) return undefined
-
-  const now = Date.now()
-  const reset = Number(headers.get('x-ratelimit-reset'))
-  let waitSeconds = DEFAULT_RATE_LIMIT_WAIT_SECONDS
-  if (retryAfter !== null && /^\s*\d+\s*$/.test(retryAfter)) {
-    waitSeconds = Number(retryAfter)
-  } else if (retryAfter !== null && !Number.isNaN(Date.parse(retryAfter))) {
-    waitSeconds = Math.max(0, Math.ceil((Date.parse(retryAfter) - now) / 1000))
-  } else if (remaining === '0' && reset > 0) {
-    // One second more: the reset time is rounded down, and clocks differ.
-    return { status, waitSeconds: Math.max(1, Math.ceil(reset - now / 1000) + 1), resetAt: new Date(reset * 1000) }
-  }
-  return { status, waitSeconds, resetAt: new Date(now + waitSeconds * 1000) }
+  const message = githubMessage(error.response?.data)
+  return new GitHubUnavailableError(`The GitHub API answered HTTP ${error.status} for ${url}${message ? `: ${message}` : ''}. ${SAMPLE_HINT}`)
 }
 
 /** The URL of the `rel="next"` link of an RFC 8288 Link header, resolved against the request URL. */
@@ -223,23 +240,22 @@ function unexpectedResponse (url: string, reason: string): GitHubUnavailableErro
 }
 
 /** GitHub's `message` from a JSON error body, or '' when there is none. */
-function githubMessage (text: string): string {
-  try {
-    const body: unknown = JSON.parse(text)
-    if (typeof body === 'object' && body !== null && 'message' in body && typeof body.message === 'string') {
-      return body.message.slice(0, 300)
-    }
-  } catch {}
+function githubMessage (body: unknown): string {
+  if (typeof body === 'object' && body !== null && 'message' in body && typeof body.message === 'string') {
+    return body.message.slice(0, 300)
+  }
   return ''
 }
 
-function networkCause (error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && error.name === 'TimeoutError') return `no response within ${timeoutMs} ms`
-  // undici rejects with "fetch failed" and keeps the system error (ECONNREFUSED, ENOTFOUND...) in `cause`;
-  // with several addresses tried at once, that cause is an AggregateError.
-  let cause: unknown = error instanceof Error && error.cause !== undefined ? error.cause : error
+/** "HTTP 503", or for no answer at all (Octokit's status 500 without a response) the network's own reason. */
+function failureCause (error: RequestError): string {
+  if (error.response) return `HTTP ${error.status}`
+  // Octokit keeps fetch's error in `cause`; undici keeps the system error (ECONNREFUSED...) in its
+  // `cause`, an AggregateError when several addresses were tried.
+  let cause: unknown = error.cause instanceof Error && error.cause.cause !== undefined ? error.cause.cause : error.cause
+  if (cause instanceof Error && cause.name === 'TimeoutError') return 'no response within the request timeout'
   if (cause instanceof AggregateError && cause.errors[0] !== undefined) cause = cause.errors[0]
-  if (!(cause instanceof Error)) return String(cause)
+  if (!(cause instanceof Error)) return String(cause ?? error.message)
   const code = (cause as NodeJS.ErrnoException).code
   if (!cause.message) return code ?? cause.name
   return code && !cause.message.includes(code) ? `${cause.message} (${code})` : cause.message
