@@ -3,7 +3,7 @@
 import fastifyCors from '@fastify/cors'
 import type { FastifyInstance } from 'fastify'
 
-const EXPOSED_HEADERS = ['Link', 'X-Total-Count', 'ETag', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Retry-After']
+const EXPOSED_HEADERS = ['Link', 'X-Total-Count', 'ETag', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'X-RateLimit-Used', 'Retry-After']
 
 /** What every /api answer carries: for origin '*' without credentials they never depend on the request. */
 export const CROSS_ORIGIN_READ_HEADERS: Readonly<Record<string, string>> = Object.freeze({
