@@ -8,7 +8,8 @@ import { databaseLabel } from '../store/profilesDatabase.js'
 import { MAX_ACCOUNT_ID } from '../schemas/profiles.js'
 import { githubAccounts, GitHubRateLimitError, GitHubUnavailableError } from './githubAccounts.js'
 import { sampleAccounts } from './sampleAccounts.js'
-import { seedDatabase, SeedInterruptedError } from './seedDatabase.js'
+import { seedDatabase } from './seedDatabase.js'
+import { SeedInterruptedError } from './seedProfiles.js'
 import { seedPostgres } from './seedPostgres.js'
 
 export const MAX_TOTAL = 10_000_000
