@@ -30,7 +30,8 @@ const Environment = Type.Object({
   RATE_LIMIT_WINDOW: Type.Integer({ minimum: 1, maximum: 86_400, default: 60 }),
   // Checked by trustProxyFrom: no pattern tells an address from "3e3" or "dead".
   TRUST_PROXY: Type.String({ default: 'false' }),
-  SHUTDOWN_TIMEOUT: Type.Integer({ minimum: 1, maximum: 600, default: 10 })
+  SHUTDOWN_TIMEOUT: Type.Integer({ minimum: 1, maximum: 600, default: 10 }),
+  EXPORT_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 2 })
 })
 type EnvironmentValues = Static<typeof Environment>
 
@@ -59,6 +60,8 @@ export interface AppConfig {
   trustProxy: boolean | number | string
   /** Longest wait for requests in flight on SIGTERM before the process exits anyway. */
   shutdownTimeoutSeconds: number
+  /** Exports (CSV, NDJSON) one process streams at once; one more is a 503. */
+  exportConcurrency: number
 }
 
 const TRUST_PROXY_RULE = 'false, true, a number of proxy hops (0..99), or a comma-separated list of IP addresses, ' +
@@ -155,6 +158,7 @@ export function createConfig (env: Record<string, string | undefined> = process.
     workers: values.WEB_CONCURRENCY,
     rateLimit: { enabled: values.RATE_LIMIT === 'on', max: values.RATE_LIMIT_MAX, windowSeconds: values.RATE_LIMIT_WINDOW },
     trustProxy: trustProxyFrom(values.TRUST_PROXY)!,
-    shutdownTimeoutSeconds: values.SHUTDOWN_TIMEOUT
+    shutdownTimeoutSeconds: values.SHUTDOWN_TIMEOUT,
+    exportConcurrency: values.EXPORT_CONCURRENCY
   }
 }

@@ -26,7 +26,8 @@ const BAD_VALUES: Record<string, string[]> = {
   RATE_LIMIT_WINDOW: [...NOT_WHOLE_NUMBERS, '0', '86401'],
   TRUST_PROXY: ['', ' ', '3e3', ' 80', '0x10', '-1', '100', 'yes', 'dead', 'abc', '1.5', '10.0.0.1/33', '::1/129',
     '10.0.0.1/8/8', '10.0.0.1,', '10.0.0.1, nowhere', '300.1.1.1'],
-  SHUTDOWN_TIMEOUT: [...NOT_WHOLE_NUMBERS, '0', '601']
+  SHUTDOWN_TIMEOUT: [...NOT_WHOLE_NUMBERS, '0', '601'],
+  EXPORT_CONCURRENCY: [...NOT_WHOLE_NUMBERS, '0', '65']
 }
 
 const badCases = Object.entries(BAD_VALUES).flatMap(([name, values]) => values.map((value) => [name, value] as const))
@@ -44,7 +45,8 @@ describe('createConfig', () => {
       workers: 1,
       rateLimit: { enabled: true, max: 600, windowSeconds: 60 },
       trustProxy: false,
-      shutdownTimeoutSeconds: 10
+      shutdownTimeoutSeconds: 10,
+      exportConcurrency: 2
     } satisfies AppConfig)
   })
 
@@ -82,7 +84,9 @@ describe('createConfig', () => {
     [{ TRUST_PROXY: '10.0.0.0/255.0.0.0' }, { trustProxy: '10.0.0.0/255.0.0.0' }],
     [{ TRUST_PROXY: 'loopback,uniquelocal' }, { trustProxy: 'loopback,uniquelocal' }],
     [{ SHUTDOWN_TIMEOUT: '1' }, { shutdownTimeoutSeconds: 1 }],
-    [{ SHUTDOWN_TIMEOUT: '600' }, { shutdownTimeoutSeconds: 600 }]
+    [{ SHUTDOWN_TIMEOUT: '600' }, { shutdownTimeoutSeconds: 600 }],
+    [{ EXPORT_CONCURRENCY: '1' }, { exportConcurrency: 1 }],
+    [{ EXPORT_CONCURRENCY: '64' }, { exportConcurrency: 64 }]
   ])('reads %j', (env, expected) => {
     expect(createConfig(env)).toMatchObject(expected)
   })

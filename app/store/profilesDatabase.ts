@@ -4,8 +4,11 @@ import { checkDatabaseFile, type DatabaseHealth } from './databaseHealth.js'
 import { openReadOnlyDatabase, prepareDatabaseFile } from './database.js'
 import { openPostgresPool } from './postgres/connection.js'
 import { checkPostgres } from './postgres/health.js'
+import { PostgresProfilesFacets } from './postgres/profilesFacets.js'
 import { PostgresProfilesRepository } from './postgres/profilesRepository.js'
 import { preparePostgres } from './postgres/schema.js'
+import { ProfilesFacets } from './profilesFacets.js'
+import type { ProfilesFacetsSource } from './profilesFacetsSource.js'
 import { ProfilesRepository } from './profilesRepository.js'
 import type { MaybePromise, ProfilesSource } from './profilesSource.js'
 
@@ -16,6 +19,7 @@ export type DatabaseSettings = Pick<AppConfig, 'databasePath' | 'databaseUrl'>
 
 export interface ProfilesDatabase {
   source: ProfilesSource
+  facets: ProfilesFacetsSource
   checkHealth: () => MaybePromise<DatabaseHealth>
   close: () => Promise<void>
 }
@@ -52,6 +56,7 @@ export async function openProfilesDatabase (
     const db = openReadOnlyDatabase(databasePath)
     return {
       source: new ProfilesRepository(db),
+      facets: new ProfilesFacets(db),
       checkHealth: () => checkDatabaseFile(databasePath),
       close: async () => { db.close() }
     }
@@ -61,6 +66,7 @@ export async function openProfilesDatabase (
     const repository = await PostgresProfilesRepository.open(pool, databaseUrl, { onListenError: onConnectionError })
     return {
       source: repository,
+      facets: new PostgresProfilesFacets(pool),
       checkHealth: () => checkPostgres(pool),
       close: async () => {
         await repository.close()

@@ -6,11 +6,14 @@ import { SharedAnswers } from '../../http/sharedAnswers.js'
 import type { DatabaseHealth } from '../../store/databaseHealth.js'
 import { ProfilesCatalog } from '../../store/profilesCatalog.js'
 import { openProfilesDatabase, type DatabaseSettings } from '../../store/profilesDatabase.js'
+import type { ProfilesFacetsSource } from '../../store/profilesFacetsSource.js'
 import type { MaybePromise } from '../../store/profilesSource.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     profiles: ProfilesCatalog
+    /** Rows per type for a search (GET /api/users/facets, the pages' type chips). */
+    profileFacets: ProfilesFacetsSource
     resultCache: ResultCache
     /** What GET /health reports of the database, read afresh. */
     checkDatabase: () => MaybePromise<DatabaseHealth>
@@ -29,6 +32,7 @@ async function profilesPlugin (app: FastifyInstance, options: ProfilesPluginOpti
     onConnectionError: (error) => app.log.warn({ err: error }, 'a PostgreSQL connection failed; it is opened again when needed')
   })
   app.decorate('profiles', new ProfilesCatalog(database.source))
+  app.decorate('profileFacets', database.facets)
   app.decorate('checkDatabase', database.checkHealth)
   const { enabled, redis } = options.resultCache
   const shared = enabled && redis ? sharedAnswers(app, redis) : undefined

@@ -5,6 +5,7 @@ import { NOT_STORED, publicCacheControl } from '../../http/conditionalGet.js'
 import { publicError } from '../../http/errors.js'
 import { allowCrossOriginReads } from '../../plugins/external/cors.js'
 import { limitRequestRate } from '../../plugins/external/rateLimit.js'
+import facetsRoutes from './facets.js'
 import profilesRoutes from './profiles.js'
 
 export interface ApiOptions {
@@ -29,6 +30,7 @@ const api: FastifyPluginAsyncTypebox<ApiOptions> = async (app, { httpCacheMaxAge
   }))
 
   await app.register(profilesRoutes, { cacheControl })
+  await app.register(facetsRoutes, { cacheControl })
 }
 
 export default api
