@@ -4,9 +4,12 @@ import { checkDatabaseFile, type DatabaseHealth } from './databaseHealth.js'
 import { openReadOnlyDatabase, prepareDatabaseFile } from './database.js'
 import { openPostgresPool } from './postgres/connection.js'
 import { checkPostgres } from './postgres/health.js'
+import { PostgresProfilesExports } from './postgres/profilesExport.js'
 import { PostgresProfilesFacets } from './postgres/profilesFacets.js'
 import { PostgresProfilesRepository } from './postgres/profilesRepository.js'
 import { preparePostgres } from './postgres/schema.js'
+import { FileProfilesExports } from './profilesExport.js'
+import type { ProfilesExportSource } from './profilesExportSource.js'
 import { ProfilesFacets } from './profilesFacets.js'
 import type { ProfilesFacetsSource } from './profilesFacetsSource.js'
 import { ProfilesRepository } from './profilesRepository.js'
@@ -20,6 +23,7 @@ export type DatabaseSettings = Pick<AppConfig, 'databasePath' | 'databaseUrl'>
 export interface ProfilesDatabase {
   source: ProfilesSource
   facets: ProfilesFacetsSource
+  exports: ProfilesExportSource
   checkHealth: () => MaybePromise<DatabaseHealth>
   close: () => Promise<void>
 }
@@ -57,6 +61,7 @@ export async function openProfilesDatabase (
     return {
       source: new ProfilesRepository(db),
       facets: new ProfilesFacets(db),
+      exports: new FileProfilesExports(databasePath),
       checkHealth: () => checkDatabaseFile(databasePath),
       close: async () => { db.close() }
     }
@@ -67,6 +72,7 @@ export async function openProfilesDatabase (
     return {
       source: repository,
       facets: new PostgresProfilesFacets(pool),
+      exports: new PostgresProfilesExports(pool),
       checkHealth: () => checkPostgres(pool),
       close: async () => {
         await repository.close()

@@ -6,7 +6,7 @@ import { facetsFromCounts, type FacetsRead, type ProfilesFacetsSource } from './
 import { containsPattern, type ProfileFilters } from './profilesRepository.js'
 
 /** The file's data version and whether the derived data matches it (the columns the page statement reads). */
-const VERSION_COLUMNS = (['file_id', 'data_version', 'derived_version'] as const)
+export const VERSION_COLUMNS = (['file_id', 'data_version', 'derived_version'] as const)
   .map((key) => `(SELECT value FROM ghusers_meta WHERE key = '${key}') AS ${key}`).join(', ')
 
 interface FacetsRow { file_id: string, data_version: number, derived_version: number, counts: string }

@@ -6,6 +6,7 @@ import { SharedAnswers } from '../../http/sharedAnswers.js'
 import type { DatabaseHealth } from '../../store/databaseHealth.js'
 import { ProfilesCatalog } from '../../store/profilesCatalog.js'
 import { openProfilesDatabase, type DatabaseSettings } from '../../store/profilesDatabase.js'
+import type { ProfilesExportSource } from '../../store/profilesExportSource.js'
 import type { ProfilesFacetsSource } from '../../store/profilesFacetsSource.js'
 import type { MaybePromise } from '../../store/profilesSource.js'
 
@@ -14,6 +15,8 @@ declare module 'fastify' {
     profiles: ProfilesCatalog
     /** Rows per type for a search (GET /api/users/facets, the pages' type chips). */
     profileFacets: ProfilesFacetsSource
+    /** Every row of a search, one snapshot each (GET /api/users/profiles.csv and .ndjson). */
+    profileExports: ProfilesExportSource
     resultCache: ResultCache
     /** What GET /health reports of the database, read afresh. */
     checkDatabase: () => MaybePromise<DatabaseHealth>
@@ -33,6 +36,7 @@ async function profilesPlugin (app: FastifyInstance, options: ProfilesPluginOpti
   })
   app.decorate('profiles', new ProfilesCatalog(database.source))
   app.decorate('profileFacets', database.facets)
+  app.decorate('profileExports', database.exports)
   app.decorate('checkDatabase', database.checkHealth)
   const { enabled, redis } = options.resultCache
   const shared = enabled && redis ? sharedAnswers(app, redis) : undefined

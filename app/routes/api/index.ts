@@ -5,15 +5,17 @@ import { NOT_STORED, publicCacheControl } from '../../http/conditionalGet.js'
 import { publicError } from '../../http/errors.js'
 import { allowCrossOriginReads } from '../../plugins/external/cors.js'
 import { limitRequestRate } from '../../plugins/external/rateLimit.js'
+import exportsRoutes from './exports.js'
 import facetsRoutes from './facets.js'
 import profilesRoutes from './profiles.js'
 
 export interface ApiOptions {
   httpCacheMaxAge: number
   rateLimit: RateLimitConfig
+  exportConcurrency: number
 }
 
-const api: FastifyPluginAsyncTypebox<ApiOptions> = async (app, { httpCacheMaxAge, rateLimit }) => {
+const api: FastifyPluginAsyncTypebox<ApiOptions> = async (app, { httpCacheMaxAge, rateLimit, exportConcurrency }) => {
   // In this order: a 429 carries the CORS headers too, and the preflights' scope, created before
   // the rate limit's hook is added, is not limited.
   await allowCrossOriginReads(app)
@@ -31,6 +33,7 @@ const api: FastifyPluginAsyncTypebox<ApiOptions> = async (app, { httpCacheMaxAge
 
   await app.register(profilesRoutes, { cacheControl })
   await app.register(facetsRoutes, { cacheControl })
+  await app.register(exportsRoutes, { cacheControl, concurrency: exportConcurrency })
 }
 
 export default api

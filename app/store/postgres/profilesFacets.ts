@@ -9,7 +9,7 @@ import { unavailableOr } from './serviceUnavailable.js'
 interface FacetsRow extends StateRow { counts: Record<string, number> }
 
 /** A LIKE pattern matching `term` anywhere, folded as usernames are, with %, _ and \ matching themselves. */
-function foldedContainsPattern (term: string): string {
+export function foldedContainsPattern (term: string): string {
   const folded = term.replace(/[A-Z]/g, (char) => char.toLowerCase())
   return `%${folded.replace(/[\\%_]/g, (char) => `\\${char}`)}%`
 }
