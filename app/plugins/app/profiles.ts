@@ -7,7 +7,7 @@ import type { DatabaseHealth } from '../../store/databaseHealth.js'
 import { ProfilesCatalog } from '../../store/profilesCatalog.js'
 import { openProfilesDatabase, type DatabaseSettings } from '../../store/profilesDatabase.js'
 import type { ProfilesExportSource } from '../../store/profilesExportSource.js'
-import type { ProfilesFacetsSource } from '../../store/profilesFacetsSource.js'
+import { RememberedFacets, type ProfilesFacetsSource } from '../../store/profilesFacetsSource.js'
 import type { MaybePromise } from '../../store/profilesSource.js'
 
 declare module 'fastify' {
@@ -34,8 +34,9 @@ async function profilesPlugin (app: FastifyInstance, options: ProfilesPluginOpti
   const database = await openProfilesDatabase(options, {
     onConnectionError: (error) => app.log.warn({ err: error }, 'a PostgreSQL connection failed; it is opened again when needed')
   })
-  app.decorate('profiles', new ProfilesCatalog(database.source))
-  app.decorate('profileFacets', database.facets)
+  const catalog = new ProfilesCatalog(database.source)
+  app.decorate('profiles', catalog)
+  app.decorate('profileFacets', new RememberedFacets(database.facets, () => catalog.dataVersion()))
   app.decorate('profileExports', database.exports)
   app.decorate('checkDatabase', database.checkHealth)
   const { enabled, redis } = options.resultCache

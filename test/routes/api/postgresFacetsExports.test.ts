@@ -2,7 +2,7 @@
 import { once } from 'node:events'
 import { request as httpRequest, type IncomingMessage } from 'node:http'
 import pg from 'pg'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { sampleAccountAt, sampleAccounts } from '../../../app/seed/sampleAccounts.js'
 import { seedPostgres } from '../../../app/seed/seedPostgres.js'
 import { ordered } from '../../helpers/contractModel.js'
@@ -54,8 +54,11 @@ describe('facets and exports on PostgreSQL', async () => {
     await client.connect()
     await client.query("INSERT INTO users (id, username, avatar_url, type, url) VALUES (99999999, 'added-bot', 'https://a/1', 'Bot', 'https://github.com/added-bot')")
     await client.end()
-    const after = (await machine.inject('/api/users/facets?type=Bot')).json()
-    expect(after).toEqual({ total: before.type.Bot + 1, type: { ...before.type, Bot: before.type.Bot + 1 } })
+    // The commit's notification moves the data version on within moments.
+    await vi.waitFor(async () => {
+      const after = (await machine.inject('/api/users/facets?type=Bot')).json()
+      expect(after).toEqual({ total: before.type.Bot + 1, type: { ...before.type, Bot: before.type.Bot + 1 } })
+    }, { timeout: 5_000 })
   })
 
   it('exports one snapshot while a seed commits', async () => {
