@@ -24,7 +24,9 @@ import { errorPageHtml, HOME_LINK } from './routes/pages/errorPage.js'
 import pages from './routes/pages/index.js'
 import { databaseLabel, prepareProfilesDatabase } from './store/profilesDatabase.js'
 
-export type BuildAppConfig = Pick<AppConfig, 'databasePath' | 'databaseUrl' | 'resultCache' | 'httpCacheMaxAge' | 'rateLimit' | 'trustProxy' | 'publicUrl'>
+export type BuildAppConfig = Pick<
+  AppConfig, 'databasePath' | 'databaseUrl' | 'resultCache' | 'httpCacheMaxAge' | 'rateLimit' | 'trustProxy' | 'publicUrl' | 'exportConcurrency'
+>
 
 export interface BuildAppOptions {
   /** Pino options (the server's); no logging when left out. */
@@ -124,7 +126,13 @@ export async function buildApp (config: BuildAppConfig, options: BuildAppOptions
 
   await app.register(operations, { databaseLabel: databaseLabel(config) })
   await registerDocs(app)
-  await app.register(api, { prefix: '/api', httpCacheMaxAge: config.httpCacheMaxAge, rateLimit: config.rateLimit, publicUrl: config.publicUrl })
+  await app.register(api, {
+    prefix: '/api',
+    httpCacheMaxAge: config.httpCacheMaxAge,
+    rateLimit: config.rateLimit,
+    publicUrl: config.publicUrl,
+    exportConcurrency: config.exportConcurrency
+  })
   await app.register(pages, { httpCacheMaxAge: config.httpCacheMaxAge })
   return app
 }

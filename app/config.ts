@@ -32,7 +32,8 @@ const Environment = Type.Object({
   TRUST_PROXY: Type.String({ default: 'false' }),
   SHUTDOWN_TIMEOUT: Type.Integer({ minimum: 1, maximum: 600, default: 10 }),
   // Checked by publicUrlFrom: the URL parser, not a pattern, says what a URL is.
-  PUBLIC_URL: Type.Optional(Type.String())
+  PUBLIC_URL: Type.Optional(Type.String()),
+  EXPORT_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 2 })
 })
 type EnvironmentValues = Static<typeof Environment>
 
@@ -63,6 +64,8 @@ export interface AppConfig {
   shutdownTimeoutSeconds: number
   /** The address clients reach the service at (scheme, host, port, maybe a path; no trailing slash): /api/v3's absolute URLs start with it. */
   publicUrl: string
+  /** Exports (CSV, NDJSON) one process streams at once; one more is a 503. */
+  exportConcurrency: number
 }
 
 const TRUST_PROXY_RULE = 'false, true, a number of proxy hops (0..99), or a comma-separated list of IP addresses, ' +
@@ -172,6 +175,7 @@ export function createConfig (env: Record<string, string | undefined> = process.
     rateLimit: { enabled: values.RATE_LIMIT === 'on', max: values.RATE_LIMIT_MAX, windowSeconds: values.RATE_LIMIT_WINDOW },
     trustProxy: trustProxyFrom(values.TRUST_PROXY)!,
     shutdownTimeoutSeconds: values.SHUTDOWN_TIMEOUT,
-    publicUrl: values.PUBLIC_URL === undefined ? `http://localhost:${values.PORT}` : publicUrlFrom(values.PUBLIC_URL)!
+    publicUrl: values.PUBLIC_URL === undefined ? `http://localhost:${values.PORT}` : publicUrlFrom(values.PUBLIC_URL)!,
+    exportConcurrency: values.EXPORT_CONCURRENCY
   }
 }

@@ -28,7 +28,8 @@ const BAD_VALUES: Record<string, string[]> = {
     '10.0.0.1/8/8', '10.0.0.1,', '10.0.0.1, nowhere', '300.1.1.1'],
   SHUTDOWN_TIMEOUT: [...NOT_WHOLE_NUMBERS, '0', '601'],
   PUBLIC_URL: ['', 'localhost:3000', 'ftp://example.org', 'http://', 'http://exa mple.org', 'https://example.org/?a=1',
-    'https://example.org/#top', 'https://user:secret@example.org']
+    'https://example.org/#top', 'https://user:secret@example.org'],
+  EXPORT_CONCURRENCY: [...NOT_WHOLE_NUMBERS, '0', '65']
 }
 
 const badCases = Object.entries(BAD_VALUES).flatMap(([name, values]) => values.map((value) => [name, value] as const))
@@ -47,7 +48,8 @@ describe('createConfig', () => {
       rateLimit: { enabled: true, max: 600, windowSeconds: 60 },
       trustProxy: false,
       shutdownTimeoutSeconds: 10,
-      publicUrl: 'http://localhost:3000'
+      publicUrl: 'http://localhost:3000',
+      exportConcurrency: 2
     } satisfies AppConfig)
   })
 
@@ -89,7 +91,9 @@ describe('createConfig', () => {
     [{ TRUST_PROXY: '10.0.0.0/255.0.0.0' }, { trustProxy: '10.0.0.0/255.0.0.0' }],
     [{ TRUST_PROXY: 'loopback,uniquelocal' }, { trustProxy: 'loopback,uniquelocal' }],
     [{ SHUTDOWN_TIMEOUT: '1' }, { shutdownTimeoutSeconds: 1 }],
-    [{ SHUTDOWN_TIMEOUT: '600' }, { shutdownTimeoutSeconds: 600 }]
+    [{ SHUTDOWN_TIMEOUT: '600' }, { shutdownTimeoutSeconds: 600 }],
+    [{ EXPORT_CONCURRENCY: '1' }, { exportConcurrency: 1 }],
+    [{ EXPORT_CONCURRENCY: '64' }, { exportConcurrency: 64 }]
   ])('reads %j', (env, expected) => {
     expect(createConfig(env)).toMatchObject(expected)
   })

@@ -35,6 +35,8 @@ export interface QueryRules {
   unknown: 'reject' | 'ignore'
   /** Pages' forms send empty fields; they mean "not set" there. */
   emptyMeansAbsent: boolean
+  /** The parameters the route takes (the facets and exports take fewer than the list): all of the list's by default. */
+  known?: readonly string[]
 }
 
 /**
@@ -43,13 +45,14 @@ export interface QueryRules {
  * and `order_by` to their canonical case before the schema validates ranges. Throws a 400.
  */
 export function profilesQueryRules (rules: QueryRules): (request: FastifyRequest) => void {
+  const known = rules.known ?? KNOWN_PARAMETERS
   return function checkProfilesQuery (request) {
     const raw = request.query as Record<string, unknown>
     const query: Record<string, unknown> = {}
     for (const [name, value] of Object.entries(raw)) {
-      if (!KNOWN_PARAMETERS.includes(name)) {
+      if (!known.includes(name)) {
         if (rules.unknown === 'ignore') continue
-        throw createError(400, `Unknown query parameter '${name}'; known parameters: ${KNOWN_PARAMETERS.join(', ')}`)
+        throw createError(400, `Unknown query parameter '${name}'; known parameters: ${known.join(', ')}`)
       }
       if (Array.isArray(value)) throw createError(400, `Query parameter '${name}' is repeated; give it once`)
       if (value === '' && rules.emptyMeansAbsent) continue
@@ -97,7 +100,7 @@ export function canonicalQueryKey (query: ProfilesQuery): string {
 }
 
 /** One string per distinct set of filters (page, size and order left out). */
-export function canonicalFiltersKey (query: ProfilesQuery): string {
+export function canonicalFiltersKey (query: Pick<ProfilesQuery, 'username' | 'id' | 'type'>): string {
   return JSON.stringify([query.username ?? null, query.id ?? null, query.type ?? null])
 }
 

@@ -4,8 +4,14 @@ import { checkDatabaseFile, type DatabaseHealth } from './databaseHealth.js'
 import { openReadOnlyDatabase, prepareDatabaseFile } from './database.js'
 import { openPostgresPool } from './postgres/connection.js'
 import { checkPostgres } from './postgres/health.js'
+import { PostgresProfilesExports } from './postgres/profilesExport.js'
+import { PostgresProfilesFacets } from './postgres/profilesFacets.js'
 import { PostgresProfilesRepository } from './postgres/profilesRepository.js'
 import { preparePostgres } from './postgres/schema.js'
+import { FileProfilesExports } from './profilesExport.js'
+import type { ProfilesExportSource } from './profilesExportSource.js'
+import { ProfilesFacets } from './profilesFacets.js'
+import type { ProfilesFacetsSource } from './profilesFacetsSource.js'
 import { ProfilesRepository } from './profilesRepository.js'
 import type { MaybePromise, ProfilesSource } from './profilesSource.js'
 
@@ -16,6 +22,8 @@ export type DatabaseSettings = Pick<AppConfig, 'databasePath' | 'databaseUrl'>
 
 export interface ProfilesDatabase {
   source: ProfilesSource
+  facets: ProfilesFacetsSource
+  exports: ProfilesExportSource
   checkHealth: () => MaybePromise<DatabaseHealth>
   close: () => Promise<void>
 }
@@ -52,6 +60,8 @@ export async function openProfilesDatabase (
     const db = openReadOnlyDatabase(databasePath)
     return {
       source: new ProfilesRepository(db),
+      facets: new ProfilesFacets(db),
+      exports: new FileProfilesExports(databasePath),
       checkHealth: () => checkDatabaseFile(databasePath),
       close: async () => { db.close() }
     }
@@ -61,6 +71,8 @@ export async function openProfilesDatabase (
     const repository = await PostgresProfilesRepository.open(pool, databaseUrl, { onListenError: onConnectionError })
     return {
       source: repository,
+      facets: new PostgresProfilesFacets(pool),
+      exports: new PostgresProfilesExports(pool),
       checkHealth: () => checkPostgres(pool),
       close: async () => {
         await repository.close()

@@ -83,11 +83,15 @@ describe.each(VIEWPORTS)('at $name size ($width×$height)', (viewport) => {
       const stops = await tabThrough(page, expected.length + 5)
       expect(stops.map((stop) => stop.key), 'Tab order').toEqual(expected)
 
-      // The order a reader expects: skip link, site header, the form's fields, the rows, the pager.
+      // The order a reader expects: skip link, site header, the form's fields, the type chips, the
+      // downloads, the sorting headings, the rows, the pager, the go-to-page form.
       const kinds = stops.map(({ key }) => {
         const [tag, id, text, href] = key.split('|') as [string, string, string, string]
         if (text === 'Skip to the results') return 'skip'
-        if (id.startsWith('filter-')) return id
+        if (id.startsWith('filter-') || id === 'jump-page') return id
+        if (/^(All types|User|Organization|Bot) [\d,]+$/.test(text)) return `chip ${text.split(' ')[0]}`
+        if (href.startsWith('/api/users/profiles.')) return `download ${text}`
+        if (['Username', 'Type', 'Id'].includes(text)) return `heading ${text}`
         if (tag === 'button') return `button ${text}`
         if (href.startsWith('https://github.com/')) return 'row'
         if (/^(First|Previous|Next|Last|[\d,]+)$/.test(text)) return `pager ${text}`
@@ -98,8 +102,11 @@ describe.each(VIEWPORTS)('at $name size ($width×$height)', (viewport) => {
       expect(kinds).toEqual([
         'skip', 'link ghusers', 'link JSON API',
         'filter-username', 'filter-type', 'filter-order', 'filter-size', 'button Search',
+        'chip All', 'chip User', 'chip Organization', 'chip Bot', 'download CSV', 'download NDJSON',
+        'heading Username', 'heading Type', 'heading Id',
         ...Array(rows).fill('row'),
-        'pager First', 'pager Previous', ...numbers.map((number) => `pager ${number}`), 'pager Next', 'pager Last'
+        'pager First', 'pager Previous', ...numbers.map((number) => `pager ${number}`), 'pager Next', 'pager Last',
+        'jump-page', 'button Go'
       ])
 
       // Reading order on screen: each stop is below the previous one, or on its line and to its right.
@@ -161,8 +168,9 @@ describe.each(VIEWPORTS)('at $name size ($width×$height)', (viewport) => {
       await page.waitForURL(/#results$/)
       expect(await page.evaluate(() => document.activeElement?.id), 'focus moves to the results').toBe('results')
       await page.keyboard.press('Tab')
-      const firstRow = page.locator('.users-table tbody tr').first().getByRole('link')
-      expect(await firstRow.evaluate((element) => element === document.activeElement), 'next Tab: the first row').toBe(true)
+      const firstLink = page.locator('#results a').first()
+      expect(await firstLink.textContent()).toBe('CSV')
+      expect(await firstLink.evaluate((element) => element === document.activeElement), 'next Tab: the results\' first link').toBe(true)
     }))
 
   it('has a skip link to the main content on the error pages', () =>

@@ -70,7 +70,7 @@ describe.each(VIEWPORTS)('at $name size ($width×$height)', (viewport) => {
       const searched: ListState = { ...sized, filters: { username: 'rust' } }
       await reached(searched)
 
-      await page.getByLabel('Type').selectOption('User')
+      await page.getByLabel('Type', { exact: true }).selectOption('User')
       await followTo(page, search)
       const typed: ListState = { ...searched, filters: { username: 'rust', type: 'User' } }
       await reached(typed)

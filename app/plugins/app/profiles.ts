@@ -6,11 +6,17 @@ import { SharedAnswers } from '../../http/sharedAnswers.js'
 import type { DatabaseHealth } from '../../store/databaseHealth.js'
 import { ProfilesCatalog } from '../../store/profilesCatalog.js'
 import { openProfilesDatabase, type DatabaseSettings } from '../../store/profilesDatabase.js'
+import type { ProfilesExportSource } from '../../store/profilesExportSource.js'
+import { RememberedFacets, type ProfilesFacetsSource } from '../../store/profilesFacetsSource.js'
 import type { MaybePromise } from '../../store/profilesSource.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     profiles: ProfilesCatalog
+    /** Rows per type for a search (GET /api/users/facets, the pages' type chips). */
+    profileFacets: ProfilesFacetsSource
+    /** Every row of a search, one snapshot each (GET /api/users/profiles.csv and .ndjson). */
+    profileExports: ProfilesExportSource
     resultCache: ResultCache
     /** What GET /health reports of the database, read afresh. */
     checkDatabase: () => MaybePromise<DatabaseHealth>
@@ -28,7 +34,10 @@ async function profilesPlugin (app: FastifyInstance, options: ProfilesPluginOpti
   const database = await openProfilesDatabase(options, {
     onConnectionError: (error) => app.log.warn({ err: error }, 'a PostgreSQL connection failed; it is opened again when needed')
   })
-  app.decorate('profiles', new ProfilesCatalog(database.source))
+  const catalog = new ProfilesCatalog(database.source)
+  app.decorate('profiles', catalog)
+  app.decorate('profileFacets', new RememberedFacets(database.facets, () => catalog.dataVersion()))
+  app.decorate('profileExports', database.exports)
   app.decorate('checkDatabase', database.checkHealth)
   const { enabled, redis } = options.resultCache
   const shared = enabled && redis ? sharedAnswers(app, redis) : undefined

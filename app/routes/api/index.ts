@@ -5,6 +5,8 @@ import { NOT_STORED, publicCacheControl } from '../../http/conditionalGet.js'
 import { publicError } from '../../http/errors.js'
 import { allowCrossOriginReads } from '../../plugins/external/cors.js'
 import { limitRequestRate } from '../../plugins/external/rateLimit.js'
+import exportsRoutes from './exports.js'
+import facetsRoutes from './facets.js'
 import profilesRoutes from './profiles.js'
 import githubApi from './v3.js'
 
@@ -12,9 +14,10 @@ export interface ApiOptions {
   httpCacheMaxAge: number
   rateLimit: RateLimitConfig
   publicUrl: string
+  exportConcurrency: number
 }
 
-const api: FastifyPluginAsyncTypebox<ApiOptions> = async (app, { httpCacheMaxAge, rateLimit, publicUrl }) => {
+const api: FastifyPluginAsyncTypebox<ApiOptions> = async (app, { httpCacheMaxAge, rateLimit, publicUrl, exportConcurrency }) => {
   // In this order: a 429 carries the CORS headers too, and the preflights' scope, created before
   // the rate limit's hook is added, is not limited.
   await allowCrossOriginReads(app)
@@ -32,6 +35,8 @@ const api: FastifyPluginAsyncTypebox<ApiOptions> = async (app, { httpCacheMaxAge
 
   await app.register(profilesRoutes, { cacheControl })
   await app.register(githubApi, { prefix: '/v3', cacheControl, publicUrl })
+  await app.register(facetsRoutes, { cacheControl })
+  await app.register(exportsRoutes, { cacheControl, concurrency: exportConcurrency })
 }
 
 export default api

@@ -70,14 +70,14 @@ const pages: FastifyPluginAsyncTypebox<PagesOptions> = async (app, { httpCacheMa
   async function renderUsers (query: ProfilesQuery, reply: FastifyReply) {
     // The templates' version is part of the key, so a deploy never revalidates old HTML as current.
     return answerAsync(reply.request, reply, `users-page:${viewsVersion}:${canonicalQueryKey(query)}`, cacheControl, async () => {
-      const { dataVersion, total, resultsJson } = await app.profiles.readPage(query)
+      const [{ dataVersion, total, resultsJson }, facets] = await Promise.all([app.profiles.readPage(query), app.profileFacets.read(query)])
       const pages = pageCount(total, query.pagination)
       if (pages >= 1 && query.page > pages) {
         throw createError(404, `Page ${query.page} does not exist: there ${pages === 1 ? 'is 1 page' : `are ${pages.toLocaleString('en-US')} pages`}.`, {
           links: [{ href: usersPageHref(query, pages), label: 'Go to the last page' }, HOME_LINK]
         })
       }
-      const html = await app.view('users.eta', usersView(query, total, pages, JSON.parse(resultsJson) as Profile[]))
+      const html = await app.view('users.eta', usersView(query, total, pages, JSON.parse(resultsJson) as Profile[], facets))
       return { dataVersion, contentType: 'text/html; charset=utf-8', headers: {}, body: html }
     })
   }

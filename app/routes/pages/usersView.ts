@@ -1,6 +1,8 @@
-// What the users page template shows: rows with safe links, the pager, the form, the row range.
-import { apiListHrefs, usersPageHref } from '../../query/profilesQuery.js'
-import { PROFILE_TYPES, type Profile, type ProfilesQuery } from '../../schemas/profiles.js'
+// What the users page template shows: rows with safe links, the pager, the form, the row range,
+// the type chips, the sorting headings, the go-to-page form and the download links.
+import { apiListHrefs, profilesSearchParams, usersPageHref } from '../../query/profilesQuery.js'
+import { DEFAULT_PAGINATION, PROFILE_TYPES, type Profile, type ProfilesQuery } from '../../schemas/profiles.js'
+import type { FacetsRead } from '../../store/profilesFacetsSource.js'
 
 export const AVATAR_PLACEHOLDER = '/static/img/avatar-placeholder.svg'
 const PAGE_SIZES = [10, 25, 50, 100]
@@ -29,6 +31,16 @@ export type PagerItem =
 
 export interface PagerLink { label: string, href: string | null, rel?: string }
 
+/** A type chip: the search filtered by that type (or by none), with its count. */
+export interface TypeChip { label: string, count: string, href: string, current: boolean }
+
+type SortColumn = 'username' | 'type' | 'id'
+/** A column heading that sorts: `sort` is the column's current direction (aria-sort), `href` its next one. */
+export interface SortHeading { label: string, href: string, sort: 'ascending' | 'descending' | 'none', next: 'ascending' | 'descending' }
+
+/** The go-to-page form: a GET to /users with the list's parameters as hidden fields. */
+export interface PageJump { hidden: Array<{ name: string, value: string }>, page: number, pages: number }
+
 export interface UsersView {
   title: string
   rows: UserRow[]
@@ -45,6 +57,10 @@ export interface UsersView {
   }
   apiHref: string
   filtered: boolean
+  chips: TypeChip[]
+  headings: Record<SortColumn, SortHeading>
+  jump: PageJump | null
+  downloads: { csv: string, ndjson: string }
 }
 
 const formatCount = (value: number): string => value.toLocaleString('en-US')
@@ -77,7 +93,47 @@ function pagerNumbers (query: ProfilesQuery, page: number, pages: number): Pager
   return items
 }
 
-export function usersView (query: ProfilesQuery, total: number, pages: number, results: Profile[]): UsersView {
+/** "All types" and one chip per type, each for page 1 of the same search; the current one marked. */
+function typeChips (query: ProfilesQuery, facets: FacetsRead): TypeChip[] {
+  const all = PROFILE_TYPES.reduce((sum, type) => sum + facets.type[type], 0)
+  return [
+    { label: 'All types', count: formatCount(all), href: usersPageHref({ ...query, type: undefined }, 1), current: query.type === undefined },
+    ...PROFILE_TYPES.map((type) => ({
+      label: type, count: formatCount(facets.type[type]), href: usersPageHref({ ...query, type }, 1), current: query.type === type
+    }))
+  ]
+}
+
+/** A heading per sortable column: the first click sorts ascending, a click on the current column reverses it. */
+function sortHeadings (query: ProfilesQuery): Record<SortColumn, SortHeading> {
+  const heading = (column: SortColumn, label: string): SortHeading => {
+    const sort = query.order_by === column ? 'ascending' : query.order_by === `-${column}` ? 'descending' : 'none'
+    const next = sort === 'ascending' ? 'descending' : 'ascending'
+    const orderBy = (next === 'ascending' ? column : `-${column}`) as ProfilesQuery['order_by']
+    return { label, href: usersPageHref({ ...query, order_by: orderBy }, 1), sort, next }
+  }
+  return { username: heading('username', 'Username'), type: heading('type', 'Type'), id: heading('id', 'Id') }
+}
+
+/** The list's parameters but the page, as the go-to-page form sends them again (default page size left out). */
+function jumpFields (query: ProfilesQuery): Array<{ name: string, value: string }> {
+  const params = profilesSearchParams(query)
+  if (query.pagination === DEFAULT_PAGINATION) params.delete('pagination')
+  return [...params].map(([name, value]) => ({ name, value }))
+}
+
+/** The exports of the whole list as the page shows it: its filters and order. */
+function downloadHrefs (query: ProfilesQuery): { csv: string, ndjson: string } {
+  const params = new URLSearchParams()
+  if (query.order_by !== 'id') params.set('order_by', query.order_by)
+  if (query.username !== undefined) params.set('username', query.username)
+  if (query.id !== undefined) params.set('id', String(query.id))
+  if (query.type !== undefined) params.set('type', query.type)
+  const search = params.size ? `?${params}` : ''
+  return { csv: `/api/users/profiles.csv${search}`, ndjson: `/api/users/profiles.ndjson${search}` }
+}
+
+export function usersView (query: ProfilesQuery, total: number, pages: number, results: Profile[], facets: FacetsRead): UsersView {
   const { page } = query
   const from = (page - 1) * query.pagination + 1
   const to = from + results.length - 1
@@ -108,6 +164,10 @@ export function usersView (query: ProfilesQuery, total: number, pages: number, r
       sizes: PAGE_SIZES.includes(query.pagination) ? PAGE_SIZES : [...PAGE_SIZES, query.pagination].sort((a, b) => a - b)
     },
     apiHref: apiListHrefs(query)(page),
-    filtered
+    filtered,
+    chips: typeChips(query, facets),
+    headings: sortHeadings(query),
+    jump: pages > 1 ? { hidden: jumpFields(query), page, pages } : null,
+    downloads: downloadHrefs(query)
   }
 }

@@ -64,7 +64,11 @@ interface ShownRow {
 function shownRows (root: HTMLElement): ShownRow[] {
   const table = root.querySelector('main table')
   if (!table) return []
-  const headers = table.querySelectorAll('thead th').map((th) => normalized(th.text).toLowerCase())
+  // A heading's name, as assistive technology reads it: the sort mark is aria-hidden.
+  const headers = table.querySelectorAll('thead th').map((th) => {
+    for (const hidden of th.querySelectorAll('[aria-hidden="true"]')) hidden.remove()
+    return normalized(th.text).toLowerCase()
+  })
   const column = (name: string): number => {
     const index = headers.indexOf(name)
     expect(index, `a "${name}" column in ${JSON.stringify(headers)}`).toBeGreaterThanOrEqual(0)

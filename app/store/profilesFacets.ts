@@ -1,0 +1,90 @@
+// The facets read on the SQLite file: rows per type from the kept counts, or counted over the rows
+// an id or a username term matches; one statement, so counts and data version share a snapshot.
+import type { Database, Statement } from 'better-sqlite3'
+import { USERNAME_TRIGRAMS } from './derivedData.js'
+import { facetsFromCounts, type FacetsRead, type ProfilesFacetsSource } from './profilesFacetsSource.js'
+import { containsPattern, type ProfileFilters } from './profilesRepository.js'
+
+/** The file's data version and whether the derived data matches it (the columns the page statement reads). */
+export const VERSION_COLUMNS = (['file_id', 'data_version', 'derived_version'] as const)
+  .map((key) => `(SELECT value FROM ghusers_meta WHERE key = '${key}') AS ${key}`).join(', ')
+
+interface FacetsRow { file_id: string, data_version: number, derived_version: number, counts: string }
+
+/** The trigram index answers terms of at least this many characters (as for the list). */
+const TRIGRAM_LENGTH = 3
+const USERNAME_LIKE = "u.username LIKE (@usernamePattern || '') ESCAPE '\\'"
+
+/** A statement's counts of rows per type, and whether it relies on derived data (then it must match the snapshot). */
+interface Counts { sql: string, usesDerived: boolean }
+
+const BY_TYPE = 'SELECT CAST(u.type AS TEXT) AS type, count(*) AS n'
+
+/**
+ * Rows per type among the logins containing the term: through the trigram index for terms of 3+
+ * characters while it is current, else a scan. The one place a username's counts are read, so
+ * that kept counts per term can take its place.
+ */
+function usernameCounts (useDerived: boolean, term: string): Counts {
+  if (useDerived && [...term].length >= TRIGRAM_LENGTH) {
+    return {
+      sql: `${BY_TYPE} FROM ${USERNAME_TRIGRAMS} t JOIN users u ON u.id = t.rowid ` +
+        `WHERE t.${USERNAME_TRIGRAMS} MATCH @trigramQuery AND ${USERNAME_LIKE} GROUP BY 1`,
+      usesDerived: true
+    }
+  }
+  return { sql: `${BY_TYPE} FROM users u WHERE ${USERNAME_LIKE} GROUP BY 1`, usesDerived: false }
+}
+
+/** Rows per type matching username and id (never type: each type's count ignores it). */
+function typeCounts (filters: ProfileFilters, useDerived: boolean): Counts {
+  if (filters.id !== undefined) {
+    // One row at most, by primary key.
+    const username = filters.username === undefined ? '' : ` AND ${USERNAME_LIKE}`
+    return { sql: `${BY_TYPE} FROM users u WHERE u.id = @id${username} GROUP BY 1`, usesDerived: false }
+  }
+  if (filters.username !== undefined) return usernameCounts(useDerived, filters.username)
+  if (useDerived) return { sql: 'SELECT type, count AS n FROM ghusers_type_counts', usesDerived: true }
+  // Another tool wrote the file since the counts were kept: the users_type index, read whole.
+  return { sql: `${BY_TYPE} FROM users u GROUP BY 1`, usesDerived: false }
+}
+
+/** Reads facets on one connection (the server's, or an export's inside its read transaction). */
+export class ProfilesFacets implements ProfilesFacetsSource {
+  private readonly statements = new Map<string, Statement>()
+
+  constructor (private readonly db: Database) {}
+
+  read (filters: ProfileFilters): FacetsRead {
+    // Derived data that does not match the snapshot (another tool wrote) is read past with a count.
+    return this.tryRead(filters, true) ?? this.tryRead(filters, false)!
+  }
+
+  private tryRead (filters: ProfileFilters, useDerived: boolean): FacetsRead | undefined {
+    const { sql, usesDerived } = typeCounts(filters, useDerived)
+    const row = this.statement(sql).get(this.parameters(filters, sql)) as FacetsRow
+    if (usesDerived && row.derived_version !== row.data_version) return undefined
+    const counts = JSON.parse(row.counts) as Record<string, number>
+    return facetsFromCounts(`${row.file_id}.${row.data_version}`, counts, filters.type)
+  }
+
+  private statement (countsSql: string): Statement {
+    let statement = this.statements.get(countsSql)
+    if (!statement) {
+      statement = this.db.prepare(`SELECT ${VERSION_COLUMNS}, (SELECT json_group_object(type, n) FROM (${countsSql})) AS counts`)
+      this.statements.set(countsSql, statement)
+    }
+    return statement
+  }
+
+  private parameters (filters: ProfileFilters, sql: string): Record<string, unknown> {
+    const params: Record<string, unknown> = {}
+    if (filters.username !== undefined) {
+      params.usernamePattern = containsPattern(filters.username)
+      // The term as one literal FTS5 phrase.
+      if (sql.includes('@trigramQuery')) params.trigramQuery = `"${filters.username.replaceAll('"', '""')}"`
+    }
+    if (filters.id !== undefined) params.id = filters.id
+    return params
+  }
+}
