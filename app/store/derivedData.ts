@@ -2,6 +2,7 @@
 // a trigram index.
 import type { Database } from 'better-sqlite3'
 import { ORDER_BY_VALUES, type OrderBy } from '../schemas/profiles.js'
+import { TYPE_POSITION_ORDERS } from './profilesPlan.js'
 
 /**
  * Every order_by as SQL terms. Ties break by id ascending in both directions, so a descending
@@ -24,6 +25,11 @@ export function orderSql (orderBy: OrderBy, alias?: string): string {
 /** The table holding each row's 1-based position in one sort order (rank is its rowid). */
 export function positionsTable (orderBy: OrderBy): string {
   return `ghusers_order_${orderBy.replace('-', '')}${orderBy.startsWith('-') ? '_desc' : ''}`
+}
+
+/** The table holding each row's 1-based position among the rows of its type, in one sort order. */
+export function typePositionsTable (orderBy: OrderBy): string {
+  return positionsTable(orderBy).replace('ghusers_order_', 'ghusers_type_order_')
 }
 
 export const USERNAME_TRIGRAMS = 'ghusers_username_trigrams'
@@ -59,6 +65,12 @@ export const PROFILE_JSON_TABLE_SQL = `
   CREATE TABLE IF NOT EXISTS ${PROFILE_JSON_TABLE} (id INTEGER PRIMARY KEY, json TEXT NOT NULL);
   ${FILL_PROFILE_JSON_SQL}`
 
+/** Positions within each type (the type orders are the id order there), for type-filtered pages at any depth. */
+export const TYPE_POSITIONS_TABLES_SQL = `
+  ${TYPE_POSITION_ORDERS.map((orderBy) => `CREATE TABLE IF NOT EXISTS ${typePositionsTable(orderBy)} (
+    type TEXT NOT NULL, rank INTEGER NOT NULL, id INTEGER NOT NULL, PRIMARY KEY (type, rank)) WITHOUT ROWID;`).join('\n')}
+  UPDATE ghusers_meta SET value = -1 WHERE key = 'derived_version';`
+
 /**
  * Refills positions, profiles' JSON, counts and the trigram index from users, and marks them as matching
  * the current data version. Runs inside the caller's write transaction.
@@ -68,6 +80,12 @@ export function rebuildDerivedData (db: Database): void {
     const table = positionsTable(orderBy)
     db.exec(`DELETE FROM ${table};
       INSERT INTO ${table} (rank, id) SELECT row_number() OVER (ORDER BY ${orderSql(orderBy, 'u')}), u.id FROM users u;`)
+  }
+  for (const orderBy of TYPE_POSITION_ORDERS) {
+    const table = typePositionsTable(orderBy)
+    db.exec(`DELETE FROM ${table};
+      INSERT INTO ${table} (type, rank, id)
+        SELECT u.type, row_number() OVER (PARTITION BY u.type ORDER BY ${orderSql(orderBy, 'u')}), u.id FROM users u;`)
   }
   db.exec(`
     DELETE FROM ${PROFILE_JSON_TABLE};
