@@ -2,7 +2,7 @@
 import type { FastifyRequest, preValidationHookHandler } from 'fastify'
 import createError from 'http-errors'
 import type { TObject } from 'typebox'
-import { DEFAULT_PAGINATION, PROFILE_TYPES, ProfilesQuery, type PageLinks } from '../schemas/profiles.js'
+import { DEFAULT_PAGINATION, PROFILE_TYPES, ProfilesQuery, type PageLinks, type ProfilesListQuery } from '../schemas/profiles.js'
 
 const KNOWN_PARAMETERS = Object.keys(ProfilesQuery.properties)
 const CANONICAL_TYPE = new Map(PROFILE_TYPES.map((type) => [type.toLowerCase(), type]))
@@ -35,6 +35,8 @@ export interface QueryRules {
   unknown: 'reject' | 'ignore'
   /** Pages' forms send empty fields; they mean "not set" there. */
   emptyMeansAbsent: boolean
+  /** The API list also takes `after` (never with `page`). */
+  cursor?: boolean
 }
 
 /**
@@ -46,10 +48,14 @@ export function profilesQueryRules (rules: QueryRules): (request: FastifyRequest
   return function checkProfilesQuery (request) {
     const raw = request.query as Record<string, unknown>
     const query: Record<string, unknown> = {}
+    const known = rules.cursor ? [...KNOWN_PARAMETERS, 'after'] : KNOWN_PARAMETERS
+    if (rules.cursor && 'after' in raw && 'page' in raw) {
+      throw createError(400, "Query parameter 'after' replaces 'page'; give one of them")
+    }
     for (const [name, value] of Object.entries(raw)) {
-      if (!KNOWN_PARAMETERS.includes(name)) {
+      if (!known.includes(name)) {
         if (rules.unknown === 'ignore') continue
-        throw createError(400, `Unknown query parameter '${name}'; known parameters: ${KNOWN_PARAMETERS.join(', ')}`)
+        throw createError(400, `Unknown query parameter '${name}'; known parameters: ${known.join(', ')}`)
       }
       if (Array.isArray(value)) throw createError(400, `Query parameter '${name}' is repeated; give it once`)
       if (value === '' && rules.emptyMeansAbsent) continue
@@ -90,14 +96,15 @@ export function profilesSearchParams (query: ProfilesQuery, page?: number): URLS
 }
 
 /** One string per distinct query: the key of cached results and part of each ETag. */
-export function canonicalQueryKey (query: ProfilesQuery): string {
+export function canonicalQueryKey (query: ProfilesQuery & Pick<ProfilesListQuery, 'after'>): string {
   const params = profilesSearchParams(query, query.page)
   params.set('order_by', query.order_by)
+  if (query.after !== undefined) params.set('after', query.after)
   return params.toString()
 }
 
 /** One string per distinct set of filters (page, size and order left out). */
-export function canonicalFiltersKey (query: ProfilesQuery): string {
+export function canonicalFiltersKey (query: Pick<ProfilesQuery, 'username' | 'id' | 'type'>): string {
   return JSON.stringify([query.username ?? null, query.id ?? null, query.type ?? null])
 }
 
