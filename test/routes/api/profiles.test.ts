@@ -19,6 +19,7 @@ interface Envelope {
   order_by: string
   results: Profile[]
   links: Record<'first' | 'prev' | 'next' | 'last', string | null>
+  next_cursor?: string | null
 }
 
 async function get (url: string, on: FastifyInstance = app, headers: Record<string, string> = {}) {
