@@ -1,7 +1,7 @@
 // Schema migrations (umzug): bring any file holding the contract's users table up to our schema.
 import type { Database } from 'better-sqlite3'
 import { Umzug, type UmzugStorage } from 'umzug'
-import { DERIVED_TABLES_SQL, PROFILE_JSON_TABLE_SQL, TYPE_POSITIONS_TABLES_SQL } from './derivedData.js'
+import { DERIVED_TABLES_SQL, PROFILE_JSON_TABLE_SQL, TERM_COUNTS_TABLE_SQL, TYPE_POSITIONS_TABLES_SQL } from './derivedData.js'
 
 /**
  * Every write to users bumps ghusers_meta.data_version, so a file changed by any tool
@@ -69,6 +69,10 @@ const MIGRATIONS: Migration[] = [
     // The new tables are empty: the derived data is marked stale, and start-up rebuilds it.
     name: '0004-type-positions-keyset-indexes',
     sql: TYPE_POSITIONS_TABLES_SQL + KEYSET_INDEXES_SQL
+  },
+  {
+    name: '0005-short-term-counts',
+    sql: TERM_COUNTS_TABLE_SQL
   }
 ]
 

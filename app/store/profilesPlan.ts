@@ -55,6 +55,20 @@ export function orderWithinType (orderBy: OrderBy): OrderBy {
 }
 export const TYPE_POSITION_ORDERS: OrderBy[] = ['id', '-id', 'username', '-username']
 
+/** Username terms up to this many characters have counts kept by the seed (about 1,700 distinct terms, per type). */
+export const KEPT_TERM_LENGTH = 2
+
+/** A username term as SQLite's LIKE and NOCASE compare it: ASCII letters folded to lower case, nothing else. */
+export function foldTerm (term: string): string {
+  return term.replace(/[A-Z]/g, (char) => char.toLowerCase())
+}
+
+/** Whether the filters' total is kept by the seed: none, one type, a short username term, or those two. */
+function totalIsKept (query: PageQuery, filters: FilterName[]): boolean {
+  if (filters.includes('id')) return false
+  return query.username === undefined || [...query.username].length <= KEPT_TERM_LENGTH
+}
+
 export interface PlanOptions {
   /** The derived data matched the data version when last seen: plans may rely on it. */
   derived: boolean
@@ -75,7 +89,7 @@ export function planPage (query: PageQuery, { derived, totalKnown, trigramLength
   else if (start === 'offset' && derived && !filters.length) access = 'positions'
   else if (start === 'offset' && derived && onlyType) access = 'typePositions'
   else access = 'scan'
-  const counting: Counting = derived && (!filters.length || onlyType) ? 'kept' : totalKnown ? 'known' : 'count'
+  const counting: Counting = derived && totalIsKept(query, filters) ? 'kept' : totalKnown ? 'known' : 'count'
   return { access, start, counting, derived, filters, orderBy: query.order_by }
 }
 
@@ -91,6 +105,7 @@ export function planValues (query: PageQuery, plan: Plan): Record<string, string
     limit: query.pagination + (plan.start === 'after' ? 1 : 0),
     offset: query.after ? 0 : (query.page - 1) * query.pagination
   }
+  if (query.username !== undefined && plan.counting === 'kept') values.term = foldTerm(query.username)
   if (query.id !== undefined) values.id = query.id
   if (query.type !== undefined) values.type = query.type
   if (query.after) {

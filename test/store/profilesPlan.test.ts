@@ -51,6 +51,25 @@ describe('pages of one type by position', () => {
   })
 })
 
+describe('totals of short username terms, kept by the seed', () => {
+  it('are exact for every term of one and two characters in the file, any case, alone and with a type, and 0 for others', () => {
+    const terms = new Set(['Zz', 'ÿ', 'Ë', '%x', '\\', 'Ab', 'E'])
+    for (const row of rows) {
+      const chars = [...row.username]
+      chars.forEach((char, index) => {
+        terms.add(char)
+        if (index + 1 < chars.length) terms.add(char + chars[index + 1]!)
+      })
+    }
+    for (const username of terms) {
+      for (const type of [undefined, 'Organization'] as const) {
+        const query = { page: 1, pagination: 1, order_by: 'id' as const, username, ...(type ? { type } : {}) }
+        expect(readProfiles(repository, query).total, JSON.stringify(query)).toBe(expectedPage(rows, query, 'id', 1, 1).total)
+      }
+    }
+  })
+})
+
 describe('walks by after', () => {
   it.each(ORDER_BY_VALUES)('give every row once, in the contract\'s order %s, for every filter', async (orderBy) => {
     for (const filters of WALK_FILTERS) {

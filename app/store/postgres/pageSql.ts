@@ -1,7 +1,7 @@
 // The PostgreSQL dialect of the page plan: one statement per plan, reading the state, the total and
 // the page's rows as one JSON array, from one snapshot.
 import type { OrderBy } from '../../schemas/profiles.js'
-import { positionsTable, typePositionsTable } from '../derivedData.js'
+import { positionsTable, TERM_COUNTS_TABLE, typePositionsTable } from '../derivedData.js'
 import { ORDER_KEYS, orderWithinType, type FilterName, type Plan } from '../profilesPlan.js'
 import { FOLDED_USERNAME, postgresOrderSql, PROFILE_TYPE, STATE_SQL } from './schema.js'
 
@@ -72,6 +72,10 @@ function resultsSql ({ access, start, filters, orderBy }: Plan): string {
 
 function totalSql ({ counting, filters }: Plan): string {
   if (counting === 'known' || (counting === 'kept' && !filters.length)) return 'NULL::bigint'
+  if (counting === 'kept' && filters.includes('username')) {
+    const type = filters.includes('type') ? ' AND type = :type' : ''
+    return `coalesce((SELECT sum(count) FROM ${TERM_COUNTS_TABLE} WHERE term = :term${type}), 0)::bigint`
+  }
   if (counting === 'kept') return 'coalesce((SELECT count FROM ghusers_type_counts WHERE type = :type), 0)'
   const where = filters.map((name) => FILTER_SQL[name])
   return `(SELECT count(*) FROM users u ${where.length ? `WHERE ${where.join(' AND ')}` : ''})`

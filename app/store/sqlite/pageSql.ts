@@ -2,7 +2,7 @@
 // and the page's rows as one JSON array, from one snapshot.
 import type { OrderBy } from '../../schemas/profiles.js'
 import {
-  orderSql, positionsTable, PROFILE_JSON_TABLE, profileJsonSql, typePositionsTable, USERNAME_TRIGRAMS
+  orderSql, positionsTable, PROFILE_JSON_TABLE, profileJsonSql, TERM_COUNTS_TABLE, typePositionsTable, USERNAME_TRIGRAMS
 } from '../derivedData.js'
 import { ORDER_KEYS, orderWithinType, type FilterName, type Plan } from '../profilesPlan.js'
 
@@ -113,7 +113,12 @@ function totalSql ({ access, counting, filters }: Plan): string {
   if (counting === 'known') return 'NULL'
   if (counting === 'kept') {
     // Unfiltered: the meta's total_count, read with the rest of the meta.
-    return filters.length ? 'coalesce((SELECT count FROM ghusers_type_counts WHERE type = @type), 0)' : 'NULL'
+    if (!filters.length) return 'NULL'
+    if (filters.includes('username')) {
+      const type = filters.includes('type') ? ' AND type = @type' : ''
+      return `coalesce((SELECT sum(count) FROM ${TERM_COUNTS_TABLE} WHERE term = @term${type}), 0)`
+    }
+    return 'coalesce((SELECT count FROM ghusers_type_counts WHERE type = @type), 0)'
   }
   const where = filters.map((name) => FILTER_SQL[name])
   if (access === 'trigrams') return `(SELECT count(*) FROM ${TRIGRAM_SOURCE} WHERE ${[TRIGRAM_MATCH, ...where].join(' AND ')})`
