@@ -89,21 +89,59 @@ export function shortTerms (username: string): Set<string> {
   return terms
 }
 
-/** Counts every short term per type, reading the logins once (a few seconds a million: far less than a SQL pass per term length). */
+// ASCII terms are counted in arrays by code: one character c at c, a pair (c, d) at 128 + 128c + d.
+const ASCII_TERM_CODES = 128 + 128 * 128
+
+function asciiTerm (code: number): string {
+  return code < 128 ? String.fromCharCode(code) : String.fromCharCode((code - 128) >> 7, (code - 128) & 127)
+}
+
+/** A type's counts of ASCII terms, and each term's last login counted (a login counts a term once). */
+interface AsciiCounts { counts: Int32Array, lastRow: Int32Array }
+
+/**
+ * Counts every short term per type, reading the logins once: ASCII logins (GitHub's) by character
+ * codes into arrays, any other through shortTerms(), so a million logins take well under a second.
+ */
 function rebuildTermCounts (db: Database): void {
-  const counts = new Map<string, number>()
+  const ascii = new Map<string, AsciiCounts>()
+  const others = new Map<string, number>()
+  const count = (code: number, row: number, { counts, lastRow }: AsciiCounts) => {
+    if (lastRow[code] === row) return
+    lastRow[code] = row
+    counts[code]!++
+  }
+  let row = 0
   const rows = db.prepare('SELECT CAST(username AS TEXT) AS username, CAST(type AS TEXT) AS type FROM users').raw().iterate() as Iterable<[string, string]>
   for (const [username, type] of rows) {
-    for (const term of shortTerms(username)) {
-      const key = `${type}\u0000${term}`
-      counts.set(key, (counts.get(key) ?? 0) + 1)
+    row++
+    if (/[\u0080-\uffff]/.test(username)) {
+      for (const term of shortTerms(username)) {
+        const key = JSON.stringify([term, type])
+        others.set(key, (others.get(key) ?? 0) + 1)
+      }
+      continue
+    }
+    let counts = ascii.get(type)
+    if (!counts) ascii.set(type, counts = { counts: new Int32Array(ASCII_TERM_CODES), lastRow: new Int32Array(ASCII_TERM_CODES) })
+    let previous = -1
+    for (let index = 0; index < username.length; index++) {
+      let code = username.charCodeAt(index)
+      if (code >= 65 && code <= 90) code += 32
+      count(code, row, counts)
+      if (previous >= 0) count(128 + 128 * previous + code, row, counts)
+      previous = code
     }
   }
   db.exec(`DELETE FROM ${TERM_COUNTS_TABLE}`)
-  const insert = db.prepare(`INSERT INTO ${TERM_COUNTS_TABLE} (term, type, count) VALUES (?, ?, ?)`)
-  for (const [key, count] of counts) {
-    const split = key.indexOf('\u0000')
-    insert.run(key.slice(split + 1), key.slice(0, split), count)
+  const insert = db.prepare(`INSERT INTO ${TERM_COUNTS_TABLE} (term, type, count) VALUES (?, ?, ?)
+    ON CONFLICT (term, type) DO UPDATE SET count = count + excluded.count`)
+  for (const [type, { counts }] of ascii) {
+    counts.forEach((value, code) => { if (value) insert.run(asciiTerm(code), type, value) })
+  }
+  for (const [key, value] of others) {
+    const [term, type] = JSON.parse(key) as [string, string]
+    insert.run(term, type, value)
   }
 }
 
