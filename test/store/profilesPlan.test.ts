@@ -67,6 +67,11 @@ describe('totals of short username terms, kept by the seed', () => {
         expect(readProfiles(repository, query).total, JSON.stringify(query)).toBe(expectedPage(rows, query, 'id', 1, 1).total)
       }
     }
+    const total = expectedPage(rows, { username: 'a' }, 'id', 1, 1).total
+    expect(readProfiles(repository, { page: 1000, pagination: 100, order_by: 'username', username: 'A' })).toMatchObject({ total, results: [] })
+    const last = expectedPage(rows, { username: 'a' }, '-username', Math.ceil(total / 10), 10)
+    expect(readProfiles(repository, { page: Math.ceil(total / 10), pagination: 10, order_by: '-username', username: 'a' }).results.map((row) => row.id))
+      .toEqual(last.ids)
   })
 })
 

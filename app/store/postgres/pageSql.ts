@@ -82,7 +82,12 @@ function totalSql ({ counting, filters }: Plan): string {
 }
 
 export function pageSql (plan: Plan): string {
-  return `SELECT s.*, ${totalSql(plan)} AS total, (${resultsSql(plan)}) AS results FROM (${STATE_SQL}) s`
+  let results = resultsSql(plan)
+  if (plan.counting === 'kept' && plan.start === 'offset' && plan.filters.length) {
+    // A page past the end of a list whose total is kept reads no rows (a scan would go through every match first).
+    results = `SELECT CASE WHEN :offset < ${totalSql(plan)} THEN (${results}) ELSE '[]' END`
+  }
+  return `SELECT s.*, ${totalSql(plan)} AS total, (${results}) AS results FROM (${STATE_SQL}) s`
 }
 
 /** `sql` with its :names as $1, $2…, and the names in that order (casts, `::text`, left alone). */

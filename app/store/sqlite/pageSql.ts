@@ -147,5 +147,9 @@ export function pageSql (plan: Plan): string {
   } else {
     results = `SELECT json_group_array(${profileJsonSql('r')}) FROM (${rowsSql(plan)}) r`
   }
+  if (plan.counting === 'kept' && plan.start === 'offset' && plan.filters.length) {
+    // A page past the end of a list whose total is kept reads no rows (a scan would go through every match first).
+    results = `CASE WHEN @offset < ${totalSql(plan)} THEN (${results}) ELSE '[]' END`
+  }
   return `SELECT ${META_COLUMNS}, ${totalSql(plan)} AS total, (${results}) AS results`
 }
