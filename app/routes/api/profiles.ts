@@ -55,10 +55,12 @@ const profilesRoutes: FastifyPluginAsyncTypebox<ProfilesRoutesOptions> = async (
     onRequest: answerKnownUrl(cacheControl),
     preValidation: checking(profilesQueryRules({ unknown: 'reject', emptyMeansAbsent: false, cursor: true }))
   }, (request, reply) => {
-    const { after, ...query } = request.query
+    // The build closes over the query only, never the request: the front door may keep it for later requests.
+    const listQuery = request.query
+    const { after, ...query } = listQuery
     const page = after === undefined ? query : { ...query, after: decodeCursor(query, after) }
-    return answer(request, reply, `api-list:${canonicalQueryKey(request.query)}`, cacheControl,
-      () => whenReady(app.profiles.readPage(page), (read) => listAnswer(request.query, read)))
+    return answer(request, reply, `api-list:${canonicalQueryKey(listQuery)}`, cacheControl,
+      () => whenReady(app.profiles.readPage(page), (read) => listAnswer(listQuery, read)))
   })
 
   app.get('/users/profiles/:id', {
