@@ -14,6 +14,7 @@ import { parseBenchOptions, type BenchOptions } from './bench/options.js'
 import { renderReport, seedLine, type BenchReport, type CacheSetting, type FlatPagesRun, type WorkerRun } from './bench/report.js'
 import { chooseScenarios, type Scenario } from './bench/scenarios.js'
 import { seedSampleDatabase } from './bench/seedRun.js'
+import { measureIsolation, measureWorstUrls, renderWorstUrls } from './bench/worstUrls.js'
 
 const CACHE_SETTINGS: CacheSetting[] = ['on', 'off']
 /** node's arguments in `npm start` ("exec node <flags> dist/app/server.js"): the server runs as it does there. */
@@ -132,6 +133,11 @@ async function runBenchmark (options: BenchOptions, argv: string[], dir: string,
     serverMemory: rounds[0]!.memory.perProcessKb > rounds[1]!.memory.perProcessKb ? rounds[0]!.memory : rounds[1]!.memory
   }
 
+  const worstServer = await startAppServer(database, 1, 'off')
+  const worst = await measureWorstUrls(worstServer.url, load, worstServer.cpuTicks)
+  const isolation = await measureIsolation(worstServer.url, worst, load)
+  await worstServer.stop()
+
   const autocannonVersion = (createRequire(import.meta.url)('autocannon/package.json') as { version: string }).version
   const report: BenchReport = {
     command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
@@ -149,7 +155,7 @@ async function runBenchmark (options: BenchOptions, argv: string[], dir: string,
     runs,
     flatPages: flatRun
   }
-  const markdown = renderReport(report)
+  const markdown = renderReport(report) + renderWorstUrls(worst, isolation, runs[0]!.ceiling.requestsPerSecond)
   process.stdout.write(markdown)
   if (options.out !== false) {
     const out = resolve(options.out)

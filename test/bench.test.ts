@@ -66,11 +66,16 @@ describe('npm run bench', () => {
     expect(targets).toHaveLength(6)
     for (const line of targets) expect(line).toMatch(/^- (✅|❌) .+: .+$/)
 
+    const worst = tableRows(section(stdout, 'Worst URLs'))
+    expect(worst.length).toBeGreaterThan(10)
+    for (const [url, , oneRequestMs] of worst) expect(Number(oneRequestMs), url).toBeGreaterThan(0)
+    expect(tableRows(section(stdout, 'Isolation')).map(([client]) => client!.split(' ')[0])).toEqual(['alone', 'beside'])
+
     expect(stdout).toMatch(/^- Database: SQLite file \(/m)
     const temporaryFolder = /into the SQLite file \((\S+)\/github_users\.db\)/.exec(stderr)?.[1]
     expect(temporaryFolder).toBeDefined()
     expect(existsSync(temporaryFolder!)).toBe(false)
-  }, 90_000)
+  }, 150_000)
 
   it('measures PostgreSQL with --database-url, in a database of its own that it drops', async () => {
     const postgres = await startPostgresServer()
@@ -89,7 +94,7 @@ describe('npm run bench', () => {
     const left = await client.query("SELECT datname FROM pg_database WHERE datname LIKE 'ghusers_bench_%'")
     await client.end()
     expect(left.rows).toEqual([])
-  }, 120_000)
+  }, 180_000)
 
   it.each([
     [['--workers', '1,0'], '--workers'],

@@ -2,7 +2,7 @@
 import type { FastifyRequest, preValidationHookHandler } from 'fastify'
 import createError from 'http-errors'
 import type { TObject } from 'typebox'
-import { DEFAULT_PAGINATION, PROFILE_TYPES, ProfilesQuery, type PageLinks } from '../schemas/profiles.js'
+import { DEFAULT_PAGINATION, PROFILE_TYPES, ProfilesQuery, type PageLinks, type ProfilesListQuery } from '../schemas/profiles.js'
 
 const KNOWN_PARAMETERS = Object.keys(ProfilesQuery.properties)
 const CANONICAL_TYPE = new Map(PROFILE_TYPES.map((type) => [type.toLowerCase(), type]))
@@ -37,6 +37,8 @@ export interface QueryRules {
   emptyMeansAbsent: boolean
   /** The parameters the route takes (the facets and exports take fewer than the list): all of the list's by default. */
   known?: readonly string[]
+  /** The API list also takes `after` (never with `page`). */
+  cursor?: boolean
 }
 
 /**
@@ -45,10 +47,14 @@ export interface QueryRules {
  * and `order_by` to their canonical case before the schema validates ranges. Throws a 400.
  */
 export function profilesQueryRules (rules: QueryRules): (request: FastifyRequest) => void {
-  const known = rules.known ?? KNOWN_PARAMETERS
+  const taken = rules.known ?? KNOWN_PARAMETERS
+  const known = rules.cursor ? [...taken, 'after'] : taken
   return function checkProfilesQuery (request) {
     const raw = request.query as Record<string, unknown>
     const query: Record<string, unknown> = {}
+    if (rules.cursor && 'after' in raw && 'page' in raw) {
+      throw createError(400, "Query parameter 'after' replaces 'page'; give one of them")
+    }
     for (const [name, value] of Object.entries(raw)) {
       if (!known.includes(name)) {
         if (rules.unknown === 'ignore') continue
@@ -93,9 +99,10 @@ export function profilesSearchParams (query: ProfilesQuery, page?: number): URLS
 }
 
 /** One string per distinct query: the key of cached results and part of each ETag. */
-export function canonicalQueryKey (query: ProfilesQuery): string {
+export function canonicalQueryKey (query: ProfilesQuery & Pick<ProfilesListQuery, 'after'>): string {
   const params = profilesSearchParams(query, query.page)
   params.set('order_by', query.order_by)
+  if (query.after !== undefined) params.set('after', query.after)
   return params.toString()
 }
 

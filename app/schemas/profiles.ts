@@ -39,6 +39,18 @@ export const ProfilesQuery = Type.Object({
   type: Type.Optional(ProfileType)
 }, { additionalProperties: false })
 export type ProfilesQuery = Static<typeof ProfilesQuery>
+
+/** The API list's query: the pages' query and a cursor to walk by. */
+export const ProfilesListQuery = Type.Object({
+  ...ProfilesQuery.properties,
+  after: Type.Optional(Type.String({
+    minLength: 1,
+    maxLength: 200,
+    pattern: '^[A-Za-z0-9_-]+$',
+    description: 'A next_cursor of an earlier answer to the same query: the page starts after the row it names. Replaces page.'
+  }))
+}, { additionalProperties: false })
+export type ProfilesListQuery = Static<typeof ProfilesListQuery>
 export type OrderBy = Static<typeof OrderBy>
 export type ProfileType = Static<typeof ProfileType>
 
@@ -73,13 +85,16 @@ const RATE_LIMIT_HEADERS = {
 }
 
 export const ProfilesPage = Type.Object({
-  page: Type.Integer(),
+  page: Type.Union([Type.Integer(), Type.Null()], { description: 'The page number; null in an answer to after' }),
   pagination: Type.Integer(),
   total: Type.Integer({ description: 'Rows matching the filters' }),
   pages: Type.Integer({ description: 'Pages of that size; 0 when nothing matches' }),
   order_by: Type.String(),
   results: Type.Array(Profile),
-  links: PageLinks
+  links: PageLinks,
+  next_cursor: Type.Union([Type.String(), Type.Null()], {
+    description: 'Opaque: send it as after for the rows after this page; null on the last page'
+  })
 }, {
   description: 'A page of profiles',
   headers: {

@@ -1,7 +1,7 @@
 // Schema migrations (umzug): bring any file holding the contract's users table up to our schema.
 import type { Database } from 'better-sqlite3'
 import { Umzug, type UmzugStorage } from 'umzug'
-import { DERIVED_TABLES_SQL, PROFILE_JSON_TABLE_SQL } from './derivedData.js'
+import { DERIVED_TABLES_SQL, PROFILE_JSON_TABLE_SQL, TERM_COUNTS_TABLE_SQL, TYPE_POSITIONS_TABLES_SQL } from './derivedData.js'
 
 /**
  * Every write to users bumps ghusers_meta.data_version, so a file changed by any tool
@@ -17,11 +17,21 @@ export const CHANGE_TRIGGERS_SQL = ['INSERT', 'UPDATE', 'DELETE'].map((event) =>
 export const DROP_CHANGE_TRIGGERS_SQL = ['insert', 'update', 'delete']
   .map((event) => `DROP TRIGGER IF EXISTS users_after_${event};`).join('\n')
 
-/** users' secondary indexes: the seed drops them for a bulk load and builds them after. */
-export const SECONDARY_INDEXES_SQL = `
+const FIRST_INDEXES_SQL = `
   CREATE INDEX IF NOT EXISTS users_username_nocase ON users (username COLLATE NOCASE, id);
   CREATE INDEX IF NOT EXISTS users_type ON users (type, id);`
-export const DROP_SECONDARY_INDEXES_SQL = 'DROP INDEX IF EXISTS users_username_nocase; DROP INDEX IF EXISTS users_type;'
+/** Indexes in every order's exact sort (descending keys with ascending ids, by type): keyset pages read from a cursor on. */
+const KEYSET_INDEXES_SQL = `
+  CREATE INDEX IF NOT EXISTS users_username_nocase_desc ON users (username COLLATE NOCASE DESC, id);
+  CREATE INDEX IF NOT EXISTS users_type_desc ON users (type DESC, id);
+  CREATE INDEX IF NOT EXISTS users_type_username ON users (type, username COLLATE NOCASE, id);
+  CREATE INDEX IF NOT EXISTS users_type_username_desc ON users (type, username COLLATE NOCASE DESC, id);`
+const SECONDARY_INDEXES = ['users_username_nocase', 'users_type', 'users_username_nocase_desc', 'users_type_desc',
+  'users_type_username', 'users_type_username_desc']
+
+/** users' secondary indexes: the seed drops them for a bulk load and builds them after. */
+export const SECONDARY_INDEXES_SQL = FIRST_INDEXES_SQL + KEYSET_INDEXES_SQL
+export const DROP_SECONDARY_INDEXES_SQL = SECONDARY_INDEXES.map((name) => `DROP INDEX IF EXISTS ${name};`).join(' ')
 
 interface Migration {
   name: string
@@ -44,7 +54,7 @@ const MIGRATIONS: Migration[] = [
       INSERT OR IGNORE INTO ghusers_meta (key, value) VALUES
         ('data_version', 1),
         ('file_id', lower(hex(randomblob(8))));
-      ${SECONDARY_INDEXES_SQL}
+      ${FIRST_INDEXES_SQL}
       ${CHANGE_TRIGGERS_SQL}`
   },
   {
@@ -54,6 +64,15 @@ const MIGRATIONS: Migration[] = [
   {
     name: '0003-profile-json',
     sql: PROFILE_JSON_TABLE_SQL
+  },
+  {
+    // The new tables are empty: the derived data is marked stale, and start-up rebuilds it.
+    name: '0004-type-positions-keyset-indexes',
+    sql: TYPE_POSITIONS_TABLES_SQL + KEYSET_INDEXES_SQL
+  },
+  {
+    name: '0005-short-term-counts',
+    sql: TERM_COUNTS_TABLE_SQL
   }
 ]
 

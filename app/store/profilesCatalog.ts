@@ -3,7 +3,8 @@
 import { performance } from 'node:perf_hooks'
 import { LRUCache } from 'lru-cache'
 import { canonicalFiltersKey } from '../query/profilesQuery.js'
-import type { Profile, ProfilesQuery } from '../schemas/profiles.js'
+import type { Profile } from '../schemas/profiles.js'
+import type { PageQuery } from './profilesPlan.js'
 import { type KnownTotal, type MaybePromise, type PageRead, type ProfilesSource, whenReady } from './profilesSource.js'
 
 // Totals of filtered lists cost a count over every match; paging through one search should pay
@@ -37,7 +38,7 @@ export class ProfilesCatalog {
     return this.version
   }
 
-  readPage (query: ProfilesQuery): MaybePromise<PageRead> {
+  readPage (query: PageQuery): MaybePromise<PageRead> {
     const filters = canonicalFiltersKey(query)
     const known = this.totals.get(filters)
     return whenReady(this.source.readPage(query, known), (read) => {

@@ -1,5 +1,6 @@
 // What the routes read profiles from: the SQLite file's repository or PostgreSQL's.
-import type { Profile, ProfilesQuery } from '../schemas/profiles.js'
+import type { Profile } from '../schemas/profiles.js'
+import type { PageQuery, RowPosition } from './profilesPlan.js'
 
 /** A value, or a promise of one: the SQLite file answers at once, PostgreSQL over the network. */
 export type MaybePromise<T> = T | Promise<T>
@@ -16,6 +17,8 @@ export interface PageRead {
   total: number
   /** The page's profiles as a JSON array, built by the database. */
   resultsJson: string
+  /** The last row of the page when another page follows (a cursor's position), else null. */
+  nextAfter: RowPosition | null
 }
 
 /** A total counted for some filters at some data version, to skip counting again. */
@@ -32,7 +35,7 @@ export interface ProfilesSource {
    * caller that already knows the total for these filters at some data version passes it: it is
    * used when the page is read at that same version.
    */
-  readPage: (query: ProfilesQuery, known?: KnownTotal) => MaybePromise<PageRead>
+  readPage: (query: PageQuery, known?: KnownTotal) => MaybePromise<PageRead>
   findById: (id: number) => MaybePromise<Profile | undefined>
   /** Up to `limit` accounts with an id above `since`, in id order (keyset: the cost does not grow with `since`). */
   listAfterId: (since: number, limit: number) => MaybePromise<Profile[]>

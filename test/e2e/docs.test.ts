@@ -19,7 +19,7 @@ it('renders both operations of the API, and runs one, with no CSP violation', ()
     const parameters = list.locator('.parameters tbody tr[data-param-name]')
     await parameters.first().waitFor()
     expect(await parameters.evaluateAll((rows) => rows.map((row) => row.getAttribute('data-param-name')))).toEqual(
-      ['page', 'pagination', 'order_by', 'username', 'id', 'type'])
+      ['page', 'pagination', 'order_by', 'username', 'id', 'type', 'after'])
 
     // The UI opens in "try it out" mode (tryItOutEnabled): the form is ready to send.
     await list.getByRole('button', { name: 'Execute' }).click()

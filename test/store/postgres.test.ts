@@ -16,6 +16,7 @@ import { FOLDED_USERNAME, POSTGRES_SCHEMA_VERSION, preparePostgres } from '../..
 import { expectedPage } from '../helpers/contractModel.js'
 import { cleanUpLater } from '../helpers/cleanup.js'
 import { HOSTILE_PROFILES, HOSTILE_SEARCHES, temporaryDirectory } from '../helpers/fixtures.js'
+import { expectedIds, TIED_PROFILES, walk, WALK_FILTERS } from '../helpers/walk.js'
 import { freePort } from '../helpers/freePort.js'
 import { startPostgresServer } from '../helpers/postgresServer.js'
 
@@ -147,6 +148,44 @@ describe('PostgreSQL', () => {
         .toContain('users_username_folded')
     } finally {
       client.release()
+    }
+  })
+
+  it('pages one type by position and walks every order and filter by after, as the contract orders them', async () => {
+    const { pool, repository } = await openRepository(await seededDatabase([
+      ...Array.from({ length: 250 }, (_, i) => sampleAccountAt(i)), ...HOSTILE_PROFILES, ...TIED_PROFILES]))
+    const rows = await allRows(pool)
+    for (const order_by of ORDER_BY_VALUES) {
+      for (const type of ['User', 'Organization', 'Bot'] as const) {
+        const pages = Math.ceil(rows.filter((row) => row.type === type).length / 9)
+        for (const page of [1, Math.ceil(pages / 2), pages]) {
+          const query = { page, pagination: 9, order_by, type }
+          expect(await read(repository, query), JSON.stringify(query)).toEqual(expected(rows, query))
+        }
+      }
+      for (const filters of WALK_FILTERS) {
+        const { ids } = await walk((query) => repository.readPage(query), filters, order_by, 8)
+        expect(ids, `${order_by} ${JSON.stringify(filters)}`).toEqual(expectedIds(rows, filters, order_by))
+      }
+    }
+  })
+
+  it('walks by after without skipping or repeating a row that exists throughout, while seeds rewrite others', async () => {
+    const databaseUrl = await seededDatabase(200)
+    const { pool, repository } = await openRepository(databaseUrl)
+    const before = await allRows(pool)
+    const touched = new Set(before.filter((_, index) => index % 4 === 0).map((row) => row.id))
+    const reseed = async (step: number) => {
+      if (step > 3) return
+      const batch = before.filter((row) => touched.has(row.id)).map((row, i) => i % 2
+        ? { ...row, username: `aaa-moved-${step}-${row.id}`, type: 'Bot' }
+        : { ...sampleAccountAt(5_000 + step * 100 + i), username: row.username })
+      await seedPostgres({ databaseUrl, batches: inBatches(batch) })
+    }
+    const stable = (ids: number[]) => ids.filter((id) => !touched.has(id) && id < 20_000)
+    for (const order_by of ORDER_BY_VALUES) {
+      const { ids } = await walk((query) => repository.readPage(query), {}, order_by, 9, reseed)
+      expect(stable(ids), order_by).toEqual(stable(expectedIds(before, {}, order_by)))
     }
   })
 

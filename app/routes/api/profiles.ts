@@ -3,9 +3,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import createError from 'http-errors'
 import { answer, answerKnownUrl, type BuiltAnswer } from '../../http/conditionalGet.js'
 import {
-  apiListHrefs, canonicalQueryKey, checking, linkHeader, pageCount, pageLinks, profilesQueryRules, rejectQueryParameters, requireDigits
+  apiListHrefs, canonicalQueryKey, checking, linkHeader, pageCount, pageLinks, profilesQueryRules, profilesSearchParams,
+  rejectQueryParameters, requireDigits
 } from '../../query/profilesQuery.js'
-import { API_ERRORS, NotModified, ProfileParams, ProfileResponse, ProfilesPage, ProfilesQuery } from '../../schemas/profiles.js'
+import { decodeCursor, encodeCursor } from '../../query/profilesCursor.js'
+import { API_ERRORS, NotModified, ProfileParams, ProfileResponse, ProfilesListQuery, ProfilesPage } from '../../schemas/profiles.js'
 import { type PageRead, whenReady } from '../../store/profilesSource.js'
 
 export interface ProfilesRoutesOptions {
@@ -20,12 +22,20 @@ const JSON_TYPE = 'application/json; charset=utf-8'
  * JSON (every text column a JSON string), and the envelope holds only numbers, an order_by from a fixed
  * set and links we build: so it is assembled as text rather than parsed and serialised again.
  */
-function listAnswer (query: ProfilesQuery, { dataVersion, total, resultsJson }: PageRead): BuiltAnswer {
+function listAnswer (query: ProfilesListQuery, { dataVersion, total, resultsJson, nextAfter }: PageRead): BuiltAnswer {
   const pages = pageCount(total, query.pagination)
-  if (pages >= 1 && query.page > pages) throw createError(404, `Page ${query.page} is past the last page, ${pages}`)
-  const links = pageLinks(query.page, pages, apiListHrefs(query))
-  const body = `{"page":${query.page},"pagination":${query.pagination},"total":${total},"pages":${pages},` +
-    `"order_by":${JSON.stringify(query.order_by)},"results":${resultsJson},"links":${JSON.stringify(links)}}`
+  const cursor = query.after !== undefined
+  if (!cursor && pages >= 1 && query.page > pages) throw createError(404, `Page ${query.page} is past the last page, ${pages}`)
+  const nextCursor = nextAfter ? encodeCursor(query, nextAfter) : null
+  let links = pageLinks(query.page, pages, apiListHrefs(query))
+  if (cursor) {
+    // A cursor's page has no number: no prev; next is the cursor link for the rows after it.
+    const next = nextCursor === null ? null : `/api/users/profiles?after=${nextCursor}&${profilesSearchParams(query).toString()}`
+    links = { ...links, prev: null, next }
+  }
+  const body = `{"page":${cursor ? 'null' : query.page},"pagination":${query.pagination},"total":${total},"pages":${pages},` +
+    `"order_by":${JSON.stringify(query.order_by)},"results":${resultsJson},"links":${JSON.stringify(links)},` +
+    `"next_cursor":${JSON.stringify(nextCursor)}}`
   const headers: Record<string, string> = { 'x-total-count': String(total) }
   if (pages >= 1) headers.link = linkHeader(links)
   return { dataVersion, contentType: JSON_TYPE, headers, body }
@@ -39,15 +49,18 @@ const profilesRoutes: FastifyPluginAsyncTypebox<ProfilesRoutesOptions> = async (
       summary: 'A page of profiles, filtered and ordered',
       description: 'Filters combine with AND. An unknown or repeated parameter, or a value out of range, is a 400 ' +
         'naming the parameter; a page past the last is a 404. No match is a 200 with total 0.',
-      querystring: ProfilesQuery,
+      querystring: ProfilesListQuery,
       response: { 200: ProfilesPage, 304: NotModified, ...API_ERRORS }
     },
     onRequest: answerKnownUrl(cacheControl),
-    preValidation: checking(profilesQueryRules({ unknown: 'reject', emptyMeansAbsent: false }))
+    preValidation: checking(profilesQueryRules({ unknown: 'reject', emptyMeansAbsent: false, cursor: true }))
   }, (request, reply) => {
-    const query = request.query
-    return answer(request, reply, `api-list:${canonicalQueryKey(query)}`, cacheControl,
-      () => whenReady(app.profiles.readPage(query), (read) => listAnswer(query, read)))
+    // The build closes over the query only, never the request: the front door may keep it for later requests.
+    const listQuery = request.query
+    const { after, ...query } = listQuery
+    const page = after === undefined ? query : { ...query, after: decodeCursor(query, after) }
+    return answer(request, reply, `api-list:${canonicalQueryKey(listQuery)}`, cacheControl,
+      () => whenReady(app.profiles.readPage(page), (read) => listAnswer(listQuery, read)))
   })
 
   app.get('/users/profiles/:id', {

@@ -2,78 +2,17 @@
 // data version kept in memory and moved on by the database's notifications.
 import pg from 'pg'
 import createError from 'http-errors'
-import type { OrderBy, Profile, ProfilesQuery } from '../../schemas/profiles.js'
-import { positionsTable } from '../derivedData.js'
+import type { Profile } from '../../schemas/profiles.js'
+import { pageEnd, planName, planPage, planValues, type PageQuery, type Plan } from '../profilesPlan.js'
 import type { KnownTotal, PageRead, ProfilesSource } from '../profilesSource.js'
 import { connectionConfig, isUnreachable } from './connection.js'
-import {
-  DATA_CHANGED_CHANNEL, FOLDED_USERNAME, postgresOrderSql, PROFILE_TYPE, STATE_SQL, stateOf, type DataState, type StateRow
-} from './schema.js'
+import { COLUMNS, foldedContainsPattern, numbered, pageSql } from './pageSql.js'
+import { DATA_CHANGED_CHANNEL, FOLDED_USERNAME, STATE_SQL, stateOf, type DataState, type StateRow } from './schema.js'
 
 /** How often the data version is read when no notification came (one lost with a dropped connection). */
 export const DATA_VERSION_POLL_MS = 1_000
 
-const FILTER_SQL = {
-  username: `${FOLDED_USERNAME} LIKE :usernamePattern ESCAPE '\\'`,
-  id: 'u.id = :id',
-  type: 'u.type = :type'
-} as const
-type FilterName = keyof typeof FILTER_SQL
-const FILTER_NAMES = Object.keys(FILTER_SQL) as FilterName[]
-
-const COLUMNS = 'u.id, u.username, u.avatar_url, u.type, u.url'
-
-/** A LIKE pattern matching `term` anywhere, folded as usernames are, with %, _ and \ matching themselves. */
-function foldedContainsPattern (term: string): string {
-  const folded = term.replace(/[A-Z]/g, (char) => char.toLowerCase())
-  return `%${folded.replace(/[\\%_]/g, (char) => `\\${char}`)}%`
-}
-
-interface Plan {
-  /** The unfiltered list by precomputed position, or a scan of an index with OFFSET. */
-  access: 'positions' | 'scan'
-  /** Kept counts, a count in the same statement, or a total the caller knows. */
-  counting: 'kept' | 'count' | 'known'
-  filters: FilterName[]
-  orderBy: OrderBy
-}
-
 interface PageRow extends StateRow { total: number | null, results: string }
-
-/**
- * SELECT of the JSON array of the profiles of rows `u`, in `order` ('[]' for none): each the API's
- * five fields, whatever other columns another tool added to users, with no spaces, as the file's
- * JSON (json_agg would put a line break between rows, json_build_object spaces around colons).
- */
-function jsonArraySql (order: string): string {
-  return `SELECT '[' || coalesce(string_agg(row_to_json((${COLUMNS})::${PROFILE_TYPE})::text, ',' ORDER BY ${order}), '') || ']'`
-}
-
-function pageSql ({ access, counting, filters, orderBy }: Plan): string {
-  const where = filters.map((name) => FILTER_SQL[name])
-  const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : ''
-  const results = access === 'positions'
-    ? `${jsonArraySql('p.rank')} FROM (SELECT rank, id FROM ${positionsTable(orderBy)} ` +
-      'WHERE rank > :offset ORDER BY rank LIMIT :limit) p JOIN users u ON u.id = p.id'
-    : `${jsonArraySql(postgresOrderSql(orderBy))} FROM (SELECT ${COLUMNS} FROM users u ` +
-      `${whereSql} ORDER BY ${postgresOrderSql(orderBy)} LIMIT :limit OFFSET :offset) u`
-  const total = counting === 'known' || (counting === 'kept' && !filters.length)
-    ? 'NULL::bigint'
-    : counting === 'kept'
-      ? 'coalesce((SELECT count FROM ghusers_type_counts WHERE type = :type), 0)'
-      : `(SELECT count(*) FROM users u ${whereSql})`
-  return `SELECT s.*, ${total} AS total, (${results}) AS results FROM (${STATE_SQL}) s`
-}
-
-/** `sql` with its :names as $1, $2…, and the names in that order (casts, `::text`, left alone). */
-function numbered (sql: string): { text: string, names: string[] } {
-  const names: string[] = []
-  const text = sql.replace(/(?<!:):([a-zA-Z]+)/g, (_match, name: string) => {
-    if (!names.includes(name)) names.push(name)
-    return `$${names.indexOf(name) + 1}`
-  })
-  return { text, names }
-}
 
 export interface PostgresProfilesOptions {
   /** How often the data version is read without a notification (DATA_VERSION_POLL_MS). */
@@ -83,8 +22,8 @@ export interface PostgresProfilesOptions {
 }
 
 /**
- * The PostgreSQL twin of the SQLite ProfilesRepository: the same plans (positions and kept counts
- * while the derived data matches the data version, scans otherwise), the same answers.
+ * Pages as the shared plan reads them (profilesPlan.ts), in PostgreSQL's words: positions and kept
+ * counts while the derived data matches the data version, scans otherwise; the same answers as the file.
  */
 export class PostgresProfilesRepository implements ProfilesSource {
   private readonly statements = new Map<string, { name: string, text: string, names: string[] }>()
@@ -114,7 +53,7 @@ export class PostgresProfilesRepository implements ProfilesSource {
     return this.state.token
   }
 
-  async readPage (query: ProfilesQuery, known?: KnownTotal): Promise<PageRead> {
+  async readPage (query: PageQuery, known?: KnownTotal): Promise<PageRead> {
     const read = await this.tryPlan(query, this.state.derivedCurrent, known)
     if (read) return read
     // The derived data, or the known total, did not match the snapshot read: read again, counting
@@ -227,43 +166,27 @@ export class PostgresProfilesRepository implements ProfilesSource {
   }
 
   /** Reads the page with one plan; undefined when the plan's assumptions did not hold in the snapshot. */
-  private async tryPlan (query: ProfilesQuery, useDerived: boolean, known?: KnownTotal): Promise<PageRead | undefined> {
-    const plan = this.plan(query, useDerived, known !== undefined)
+  private async tryPlan (query: PageQuery, derived: boolean, known?: KnownTotal): Promise<PageRead | undefined> {
+    const plan = planPage(query, { derived, totalKnown: known !== undefined, trigramLength: undefined })
     const statement = this.statement(plan)
-    const parameters: Record<string, unknown> = {
-      limit: query.pagination,
-      offset: (query.page - 1) * query.pagination,
-      usernamePattern: query.username === undefined ? undefined : foldedContainsPattern(query.username),
-      id: query.id,
-      type: query.type
-    }
+    const values: Record<string, unknown> = planValues(query, plan)
+    if (query.username !== undefined) values.usernamePattern = foldedContainsPattern(query.username)
     const { rows } = await this.query<PageRow>({
-      name: statement.name, text: statement.text, values: statement.names.map((name) => parameters[name])
+      name: statement.name, text: statement.text, values: statement.names.map((name) => values[name])
     })
     const row = rows[0]!
     const state = stateOf(row)
     const dataVersion = state.token
-    if (!state.derivedCurrent && (plan.access === 'positions' || plan.counting === 'kept')) return undefined
+    if (!state.derivedCurrent && plan.derived) return undefined
     if (plan.counting === 'known' && known!.dataVersion !== dataVersion) return undefined
     this.adopt(state)
     const total = row.total ?? (plan.counting === 'kept' ? state.totalCount : known!.total)
-    return { dataVersion, total, resultsJson: row.results }
-  }
-
-  private plan (query: ProfilesQuery, useDerived: boolean, totalKnown: boolean): Plan {
-    const filters = FILTER_NAMES.filter((name) => query[name] !== undefined)
-    const onlyType = filters.length === 1 && filters[0] === 'type'
-    return {
-      access: useDerived && !filters.length ? 'positions' : 'scan',
-      counting: useDerived && (!filters.length || onlyType) ? 'kept' : totalKnown ? 'known' : 'count',
-      filters,
-      orderBy: query.order_by
-    }
+    return { dataVersion, total, ...pageEnd(query, total, row.results) }
   }
 
   /** The plan's statement, prepared once per connection under its own name. */
   private statement (plan: Plan) {
-    const key = `${plan.access}:${plan.counting}:${plan.filters.join('+')}:${plan.orderBy}`
+    const key = planName(plan)
     let statement = this.statements.get(key)
     if (!statement) {
       statement = { name: `ghusers_page_${this.statements.size}`, ...numbered(pageSql(plan)) }

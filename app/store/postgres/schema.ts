@@ -3,7 +3,8 @@
 import type pg from 'pg'
 import { Umzug, type UmzugStorage } from 'umzug'
 import { ORDER_BY_VALUES, type OrderBy } from '../../schemas/profiles.js'
-import { positionsTable } from '../derivedData.js'
+import { positionsTable, TERM_COUNTS_TABLE, typePositionsTable } from '../derivedData.js'
+import { KEPT_TERM_LENGTH, TYPE_POSITION_ORDERS } from '../profilesPlan.js'
 
 /** A profile as the API sends it: row_to_json of one names its five fields, in order. */
 export const PROFILE_TYPE = 'ghusers_profile'
@@ -99,6 +100,25 @@ const MIGRATIONS = [
       END $$;
       CREATE TRIGGER users_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON users
         FOR EACH STATEMENT EXECUTE FUNCTION ghusers_data_changed();`
+  },
+  {
+    // Positions within each type, and indexes in every order's exact sort for keyset pages. The
+    // new tables are empty: the derived data is marked stale, and start-up (or the next seed) rebuilds it.
+    name: '0002-type-positions-keyset-indexes',
+    sql: `
+      ${TYPE_POSITION_ORDERS.map((orderBy) =>
+        `CREATE TABLE ${typePositionsTable(orderBy)} (type text NOT NULL, rank bigint NOT NULL, id bigint NOT NULL, PRIMARY KEY (type, rank));`).join('\n')}
+      CREATE INDEX users_username_folded_desc ON users ((ghusers_fold(username) COLLATE "C") DESC, id);
+      CREATE INDEX users_type_desc ON users ((type COLLATE "C") DESC, id);
+      CREATE INDEX users_type_username ON users ((type COLLATE "C"), (ghusers_fold(username) COLLATE "C"), id);
+      CREATE INDEX users_type_username_desc ON users ((type COLLATE "C"), (ghusers_fold(username) COLLATE "C") DESC, id);
+      UPDATE ghusers_state SET derived_version = -1;`
+  },
+  {
+    name: '0003-short-term-counts',
+    sql: `
+      CREATE TABLE ${TERM_COUNTS_TABLE} (term text NOT NULL, type text NOT NULL, count bigint NOT NULL, PRIMARY KEY (term, type));
+      UPDATE ghusers_state SET derived_version = -1;`
   }
 ]
 
@@ -175,6 +195,19 @@ export async function rebuildPostgresDerivedData (client: pg.ClientBase): Promis
     await client.query(`INSERT INTO ${table} (rank, id)
       SELECT row_number() OVER (ORDER BY ${postgresOrderSql(orderBy)}), u.id FROM users u`)
   }
+  for (const orderBy of TYPE_POSITION_ORDERS) {
+    const table = typePositionsTable(orderBy)
+    await client.query(`DELETE FROM ${table}`)
+    await client.query(`INSERT INTO ${table} (type, rank, id)
+      SELECT u.type, row_number() OVER (PARTITION BY u.type ORDER BY ${postgresOrderSql(orderBy)}), u.id FROM users u`)
+  }
+  // Each login's distinct short terms, folded as the search folds them, counted per type.
+  await client.query(`DELETE FROM ${TERM_COUNTS_TABLE}`)
+  await client.query(`INSERT INTO ${TERM_COUNTS_TABLE} (term, type, count)
+    SELECT t.term, u.type, count(*) FROM users u, LATERAL (
+      SELECT DISTINCT substr(ghusers_fold(u.username), i, n) AS term
+      FROM generate_series(1, ${KEPT_TERM_LENGTH}) n, generate_series(1, char_length(u.username) - n + 1) i) t
+    GROUP BY t.term, u.type`)
   await client.query(`
     DELETE FROM ghusers_type_counts;
     INSERT INTO ghusers_type_counts (type, count) SELECT type, count(*) FROM users GROUP BY type;

@@ -50,7 +50,7 @@ describe('GET /openapi.json', () => {
 
   it('lists every query parameter of the list with its type, bounds and default, none required', () => {
     const parameters = parametersOf(LIST)
-    expect(Object.keys(parameters).sort()).toEqual(['id', 'order_by', 'page', 'pagination', 'type', 'username'])
+    expect(Object.keys(parameters).sort()).toEqual(['after', 'id', 'order_by', 'page', 'pagination', 'type', 'username'])
     for (const parameter of Object.values(parameters)) {
       expect(parameter.in, parameter.name).toBe('query')
       expect(parameter.required ?? false, `${parameter.name} is optional`).toBe(false)
@@ -86,7 +86,7 @@ describe('GET /openapi.json', () => {
     }
     const ok = responses['200']!.content!['application/json']!.schema
     expect(ok.required).toEqual(path === LIST
-      ? ['page', 'pagination', 'total', 'pages', 'order_by', 'results', 'links']
+      ? ['page', 'pagination', 'total', 'pages', 'order_by', 'results', 'links', 'next_cursor']
       : ['id', 'username', 'avatar_url', 'type', 'url'])
   })
 

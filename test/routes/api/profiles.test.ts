@@ -19,6 +19,7 @@ interface Envelope {
   order_by: string
   results: Profile[]
   links: Record<'first' | 'prev' | 'next' | 'last', string | null>
+  next_cursor?: string | null
 }
 
 async function get (url: string, on: FastifyInstance = app, headers: Record<string, string> = {}) {
@@ -180,5 +181,54 @@ describe('hostile requests', () => {
       const response = await app.inject({ method, url, headers: { 'if-none-match': 'W/"x", *garbage' } })
       expect(response.statusCode, `${method} ${url}`).toBeLessThan(500)
     }
+  })
+})
+
+describe('walking the list by after', () => {
+  it.each(ORDER_BY_VALUES)('gives every row once, in order %s, with and without filters, by following links.next', async (orderBy) => {
+    for (const filters of [{}, { type: 'Organization' }, { username: 'an' }, { username: 'e', type: 'User' }] as Filters[]) {
+      const params = new URLSearchParams({ pagination: '13', order_by: orderBy, ...filters as Record<string, string> })
+      const first = await page(`/api/users/profiles?${params.toString()}`)
+      const ids = first.results.map((p) => p.id)
+      let body = first as Envelope & { next_cursor: string | null }
+      while (body.next_cursor !== null) {
+        expect(body.next_cursor).toMatch(/^[A-Za-z0-9_-]{1,200}$/)
+        // From page 1 by its cursor; from a cursor's answer by its links.next.
+        const url = body.page === null ? body.links.next! : `/api/users/profiles?after=${body.next_cursor}&${params.toString()}`
+        const next = await page(url) as Envelope & { next_cursor: string | null }
+        expect(next).toMatchObject({ page: null, total: first.total, pages: first.pages })
+        expect(next.links.prev).toBeNull()
+        expect(next.links.first).toBe(first.links.first)
+        expect(next.links.last).toBe(first.links.last)
+        expect(next.links.next === null).toBe(next.next_cursor === null)
+        ids.push(...next.results.map((p) => p.id))
+        body = next
+      }
+      const expected = expectedPage(SAMPLE, filters, orderBy, 1, TOTAL)
+      expect(ids, JSON.stringify(filters)).toEqual(expected.ids)
+    }
+  })
+
+  it('carries next_cursor on every page, null on the last and when nothing matches', async () => {
+    expect((await page('/api/users/profiles?page=12&pagination=25')).next_cursor).toBeNull()
+    expect((await page('/api/users/profiles?page=11&pagination=25')).next_cursor).toEqual(expect.any(String))
+    expect((await page('/api/users/profiles?username=no-such-login')).next_cursor).toBeNull()
+  })
+
+  it('refuses after with page, altered, foreign or for another list, each a 400 naming after', async () => {
+    const { next_cursor: cursor } = await page('/api/users/profiles?order_by=username&type=User') as Envelope & { next_cursor: string }
+    const other = (await page('/api/users/profiles?order_by=-username&type=User') as Envelope & { next_cursor: string }).next_cursor
+    const altered = `${cursor.slice(0, -2)}${cursor.endsWith('A') ? 'B' : 'A'}${cursor.slice(-1)}`
+    await expectBadRequest(`/api/users/profiles?order_by=username&type=User&page=1&after=${cursor}`, 'after')
+    await expectBadRequest(`/api/users/profiles?order_by=username&type=User&after=${altered}`, 'after')
+    await expectBadRequest(`/api/users/profiles?order_by=username&type=User&after=${other}`, 'after')
+    await expectBadRequest(`/api/users/profiles?order_by=username&type=Bot&after=${cursor}`, 'after')
+    await expectBadRequest(`/api/users/profiles?order_by=username&after=${cursor}`, 'after')
+    await expectBadRequest(`/api/users/profiles?order_by=-id&type=User&after=${cursor}`, 'after')
+    for (const junk of ['x', 'AAAA', '%2F%2F', 'a'.repeat(201), '!!', '']) {
+      await expectBadRequest(`/api/users/profiles?after=${junk}`, 'after')
+    }
+    const ok = await get(`/api/users/profiles?order_by=username&type=User&after=${cursor}`)
+    expect(ok.statusCode).toBe(200)
   })
 })

@@ -1,0 +1,153 @@
+// The one query planner of both engines: which filters, which access path, how the total is known;
+// a dialect (sqlite/pageSql.ts, postgres/pageSql.ts) says it in its own SQL.
+import type { OrderBy, ProfilesQuery } from '../schemas/profiles.js'
+
+export const FILTER_NAMES = ['username', 'id', 'type'] as const
+export type FilterName = typeof FILTER_NAMES[number]
+
+/** The row a cursor names: its id and, for the username and type orders, its value of the order's column. */
+export interface RowPosition { key: string | null, id: number }
+
+/** A page asked for: the query's filters and order, and either a page number or the row it starts after. */
+export type PageQuery = Omit<ProfilesQuery, 'after'> & { after?: RowPosition }
+
+/**
+ * Where a page's rows come from:
+ * - positions: the whole list by precomputed position in its order (flat at any depth);
+ * - typePositions: one type's list by its precomputed position in that type (flat at any depth);
+ * - trigrams: candidates from the username trigram index, then the exact filter;
+ * - scan: an index in the order, with the filters.
+ */
+export type Access = 'positions' | 'typePositions' | 'trigrams' | 'scan'
+/** Where the page starts: after OFFSET rows (a page number), or after a cursor's (key, id) (keyset: no rows skipped one by one). */
+export type Start = 'offset' | 'after'
+/** How its total is known: counts kept by the seed, a count in the same statement, or a total the caller knows. */
+export type Counting = 'kept' | 'count' | 'known'
+
+export interface Plan {
+  access: Access
+  start: Start
+  counting: Counting
+  /** Whether the plan reads derived data (positions, kept counts and JSON, trigrams): valid only while it matches the data version. */
+  derived: boolean
+  filters: FilterName[]
+  orderBy: OrderBy
+}
+
+/** What an order sorts by before the id tie-break: its column (none for id) and direction. */
+export interface OrderKey { column: 'username' | 'type' | null, descending: boolean }
+
+export const ORDER_KEYS: Record<OrderBy, OrderKey> = {
+  id: { column: null, descending: false },
+  '-id': { column: null, descending: true },
+  username: { column: 'username', descending: false },
+  '-username': { column: 'username', descending: true },
+  type: { column: 'type', descending: false },
+  '-type': { column: 'type', descending: true }
+}
+
+/**
+ * Within one type, the type orders are the id order (ties break by id ascending): one type's
+ * positions are kept for these orders only.
+ */
+export function orderWithinType (orderBy: OrderBy): OrderBy {
+  return orderBy === 'type' || orderBy === '-type' ? 'id' : orderBy
+}
+export const TYPE_POSITION_ORDERS: OrderBy[] = ['id', '-id', 'username', '-username']
+
+/** Username terms up to this many characters have counts kept by the seed (about 1,700 distinct terms, per type). */
+export const KEPT_TERM_LENGTH = 2
+
+/** A username term as SQLite's LIKE and NOCASE compare it: ASCII letters folded to lower case, nothing else. */
+export function foldTerm (term: string): string {
+  return term.replace(/[A-Z]/g, (char) => char.toLowerCase())
+}
+
+/** Whether the filters' total is kept by the seed: none, one type, a short username term, or those two. */
+function totalIsKept (query: PageQuery, filters: FilterName[]): boolean {
+  if (filters.includes('id')) return false
+  return query.username === undefined || [...query.username].length <= KEPT_TERM_LENGTH
+}
+
+export interface PlanOptions {
+  /** The derived data matched the data version when last seen: plans may rely on it. */
+  derived: boolean
+  /** The caller knows the total for these filters at some data version. */
+  totalKnown: boolean
+  /** The shortest username term the dialect's trigram access answers, or undefined when it has none. */
+  trigramLength: number | undefined
+}
+
+export function planPage (query: PageQuery, { derived, totalKnown, trigramLength }: PlanOptions): Plan {
+  const filters = FILTER_NAMES.filter((name) => query[name] !== undefined)
+  const onlyType = filters.length === 1 && filters[0] === 'type'
+  const trigrams = derived && trigramLength !== undefined && query.username !== undefined &&
+    [...query.username].length >= trigramLength
+  const start: Start = query.after ? 'after' : 'offset'
+  let access: Access
+  if (trigrams) access = 'trigrams'
+  else if (start === 'offset' && derived && !filters.length) access = 'positions'
+  else if (start === 'offset' && derived && onlyType) access = 'typePositions'
+  else access = 'scan'
+  const counting: Counting = derived && totalIsKept(query, filters) ? 'kept' : totalKnown ? 'known' : 'count'
+  return { access, start, counting, derived, filters, orderBy: query.order_by }
+}
+
+/** A name for the plan's statement: plans with one name share one SQL text. */
+export function planName (plan: Plan): string {
+  return [plan.access, plan.start, plan.counting, plan.derived ? 'derived' : 'plain', plan.filters.join('+'), plan.orderBy].join(':')
+}
+
+/** The values a plan's statement binds, by name; each dialect shapes the username pattern itself. */
+export function planValues (query: PageQuery, plan: Plan): Record<string, string | number | null> {
+  const values: Record<string, string | number | null> = {
+    // A cursor's page is read with one row more: whether another page follows.
+    limit: query.pagination + (plan.start === 'after' ? 1 : 0),
+    offset: query.after ? 0 : (query.page - 1) * query.pagination
+  }
+  if (query.username !== undefined && plan.counting === 'kept') values.term = foldTerm(query.username)
+  if (query.id !== undefined) values.id = query.id
+  if (query.type !== undefined) values.type = query.type
+  if (query.after) {
+    values.afterId = query.after.id
+    values.afterKey = query.after.key
+  }
+  return values
+}
+
+/** The position of a page's last row, from the page's JSON array ('{"id":' starts each profile and cannot occur inside a JSON string). */
+function lastRowPosition (resultsJson: string, orderBy: OrderBy): RowPosition | undefined {
+  const start = resultsJson.lastIndexOf('{"id":')
+  if (start < 0) return undefined
+  const row = JSON.parse(resultsJson.slice(start, -1)) as { id: number, username: string, type: string }
+  const { column } = ORDER_KEYS[orderBy]
+  return { id: row.id, key: column === null ? null : row[column] }
+}
+
+/** The JSON array without its last profile: a look-ahead row that only told that more follow. */
+function dropLastRow (resultsJson: string): string {
+  const start = resultsJson.lastIndexOf(',{"id":')
+  return start < 0 ? '[]' : `${resultsJson.slice(0, start)}]`
+}
+
+/** How many profiles a page's JSON array holds. */
+function rowCount (resultsJson: string): number {
+  return resultsJson.split('{"id":').length - 1
+}
+
+/** A page's rows and where the next page starts (null on the last page). */
+export interface PageEnd { resultsJson: string, nextAfter: RowPosition | null }
+
+/**
+ * Where the page ends: a page by number knows from the total whether another follows; a cursor's
+ * page was read with one row more, dropped here.
+ */
+export function pageEnd (query: PageQuery, total: number, resultsJson: string): PageEnd {
+  if (query.after) {
+    if (rowCount(resultsJson) <= query.pagination) return { resultsJson, nextAfter: null }
+    const page = dropLastRow(resultsJson)
+    return { resultsJson: page, nextAfter: lastRowPosition(page, query.order_by) ?? null }
+  }
+  const more = query.page * query.pagination < total
+  return { resultsJson, nextAfter: more ? lastRowPosition(resultsJson, query.order_by) ?? null : null }
+}

@@ -1,0 +1,155 @@
+// The SQLite dialect of the page plan: one statement per plan, reading the file's metadata, the total
+// and the page's rows as one JSON array, from one snapshot.
+import type { OrderBy } from '../../schemas/profiles.js'
+import {
+  orderSql, positionsTable, PROFILE_JSON_TABLE, profileJsonSql, TERM_COUNTS_TABLE, typePositionsTable, USERNAME_TRIGRAMS
+} from '../derivedData.js'
+import { ORDER_KEYS, orderWithinType, type FilterName, type Plan } from '../profilesPlan.js'
+
+// SQLite (built with STAT4, as better-sqlite3 is) compiles a statement again on every run when
+// its plan looked at a bound value: a bare parameter in LIMIT or as a LIKE pattern. Written as
+// expressions, `(@limit + 0)` and `(@usernamePattern || '')`, they are opaque to the planner and
+// the prepared statement is reused as it is.
+export const LIMIT = 'LIMIT (@limit + 0)'
+
+const FILTER_SQL: Record<FilterName, string> = {
+  username: "u.username LIKE (@usernamePattern || '') ESCAPE '\\'",
+  id: 'u.id = @id',
+  type: 'u.type = @type'
+}
+
+export const COLUMNS = 'u.id, u.username, u.avatar_url, u.type, u.url'
+/** The trigram index answers terms of at least this many characters. */
+export const TRIGRAM_LENGTH = 3
+// Candidates from the trigram index; LIKE then keeps the contract's exact semantics.
+const TRIGRAM_SOURCE = `${USERNAME_TRIGRAMS} t JOIN users u ON u.id = t.rowid`
+const TRIGRAM_MATCH = `t.${USERNAME_TRIGRAMS} MATCH @trigramQuery`
+
+/** A LIKE pattern matching `term` anywhere, with %, _ and \ matching themselves. */
+export function containsPattern (term: string): string {
+  return `%${term.replace(/[\\%_]/g, (char) => `\\${char}`)}%`
+}
+
+/** An FTS5 query for `term` as one literal phrase. */
+export function trigramPhrase (term: string): string {
+  return `"${term.replaceAll('"', '""')}"`
+}
+
+/** The order's column as it sorts (usernames case-insensitively, as their index does). */
+const KEY_COLUMN = { username: 'u.username COLLATE NOCASE', type: 'u.type' } as const
+
+export const META_KEYS = ['file_id', 'data_version', 'derived_version', 'total_count'] as const
+/** The file's metadata as columns of one row (each a lookup of ghusers_meta's primary key). */
+export const META_COLUMNS = META_KEYS.map((key) => `(SELECT value FROM ghusers_meta WHERE key = '${key}') AS ${key}`).join(', ')
+
+/** A JSON array of the kept profile texts `json` yields over `from`, in its rows' order ('[]' for none). */
+function keptJsonArraySql (json: string, from: string): string {
+  return `SELECT '[' || coalesce(group_concat(${json}, ','), '') || ']' FROM ${from}`
+}
+
+/**
+ * An unfiltered page by position, as a JSON array of the profiles' kept JSON. The rows subquery
+ * has ORDER BY and LIMIT, so SQLite runs it as a co-routine whose rows the aggregate takes in
+ * order (the contract-model tests check every order).
+ */
+function positionsResultsSql (orderBy: OrderBy): string {
+  let rows: string
+  if (orderBy === 'id' || orderBy === '-id') {
+    // id order is the table's own (rowid) order: find the page's first id by position, then read on.
+    const comparison = orderBy === 'id' ? '>=' : '<='
+    rows = `SELECT j.json FROM ${PROFILE_JSON_TABLE} j WHERE j.id ${comparison} ` +
+      `(SELECT id FROM ${positionsTable(orderBy)} WHERE rank = @offset + 1) ORDER BY ${orderSql(orderBy, 'j')} ${LIMIT}`
+  } else {
+    rows = `SELECT j.json FROM ${positionsTable(orderBy)} p JOIN ${PROFILE_JSON_TABLE} j ON j.id = p.id ` +
+      `WHERE p.rank > @offset ORDER BY p.rank ${LIMIT}`
+  }
+  return keptJsonArraySql('json', `(${rows})`)
+}
+
+/** One type's page by its position within the type. */
+function typePositionsResultsSql (orderBy: OrderBy): string {
+  const rows = `SELECT j.json FROM ${typePositionsTable(orderWithinType(orderBy))} p JOIN ${PROFILE_JSON_TABLE} j ON j.id = p.id ` +
+    `WHERE p.type = @type AND p.rank > @offset ORDER BY p.rank ${LIMIT}`
+  return keptJsonArraySql('json', `(${rows})`)
+}
+
+/**
+ * The rows after a cursor's (key, id), as a subquery over `source`: in the id orders one range of
+ * ids; otherwise the rest of the key's rows (by id), then the rows past the key (by key, id),
+ * each a range of an index in that exact order, so no row before the cursor is read.
+ */
+function keysetRowsSql (orderBy: OrderBy, source: string, idColumn: string, where: string[]): string {
+  const { column, descending } = ORDER_KEYS[orderBy]
+  const whereSql = (more: string) => [...where, more].join(' AND ')
+  if (column === null) {
+    const comparison = descending ? '<' : '>'
+    return `SELECT ${COLUMNS} FROM ${source} WHERE ${whereSql(`${idColumn} ${comparison} @afterId`)} ` +
+      `ORDER BY ${idColumn} ${descending ? 'DESC' : 'ASC'} ${LIMIT}`
+  }
+  const key = KEY_COLUMN[column]
+  const sameKey = `SELECT ${COLUMNS}, 0 AS part FROM ${source} WHERE ${whereSql(`${key} = @afterKey AND ${idColumn} > @afterId`)} ` +
+    `ORDER BY ${idColumn} ${LIMIT}`
+  const pastKey = `SELECT ${COLUMNS}, 1 AS part FROM ${source} WHERE ${whereSql(`${key} ${descending ? '<' : '>'} @afterKey`)} ` +
+    `ORDER BY ${orderSql(orderBy, 'u')} ${LIMIT}`
+  return `SELECT id, username, avatar_url, type, url FROM (SELECT * FROM (${sameKey}) UNION ALL SELECT * FROM (${pastKey})) k ` +
+    `ORDER BY k.part, ${orderSql(orderBy, 'k')} ${LIMIT}`
+}
+
+/** The rows of a filtered page (or of any page without derived data, or after a cursor), as a subquery. */
+function rowsSql ({ access, start, filters, orderBy }: Plan): string {
+  const where = filters.map((name) => FILTER_SQL[name])
+  const trigrams = access === 'trigrams'
+  const source = trigrams ? TRIGRAM_SOURCE : 'users u'
+  // The trigram index yields rowids in ascending order: id order needs no sort.
+  const idColumn = trigrams ? 't.rowid' : 'u.id'
+  if (trigrams) where.unshift(TRIGRAM_MATCH)
+  if (start === 'after') return keysetRowsSql(orderBy, source, idColumn, where)
+  const order = trigrams && orderBy === 'id' ? 't.rowid' : orderSql(orderBy, 'u')
+  const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : ''
+  return `SELECT ${COLUMNS} FROM ${source} ${whereSql} ORDER BY ${order} ${LIMIT} OFFSET @offset`
+}
+
+function totalSql ({ access, counting, filters }: Plan): string {
+  if (counting === 'known') return 'NULL'
+  if (counting === 'kept') {
+    // Unfiltered: the meta's total_count, read with the rest of the meta.
+    if (!filters.length) return 'NULL'
+    if (filters.includes('username')) {
+      const type = filters.includes('type') ? ' AND type = @type' : ''
+      return `coalesce((SELECT sum(count) FROM ${TERM_COUNTS_TABLE} WHERE term = @term${type}), 0)`
+    }
+    return 'coalesce((SELECT count FROM ghusers_type_counts WHERE type = @type), 0)'
+  }
+  const where = filters.map((name) => FILTER_SQL[name])
+  if (access === 'trigrams') return `(SELECT count(*) FROM ${TRIGRAM_SOURCE} WHERE ${[TRIGRAM_MATCH, ...where].join(' AND ')})`
+  return `(SELECT count(*) FROM users u${where.length ? ` WHERE ${where.join(' AND ')}` : ''})`
+}
+
+/**
+ * One statement per page: the data version, whether the derived data matches it, the total and
+ * the rows as a JSON array. One statement is one read transaction, so all of it comes from one
+ * snapshot, even while a seed commits; and SQLite assembles the JSON (from the profiles' kept
+ * JSON while the derived data is current), which costs far less than handing each value to
+ * JavaScript and serialising it there.
+ */
+export function pageSql (plan: Plan): string {
+  // Rows come to the aggregates in their subquery's order; an ORDER BY inside json_group_array would sort
+  // them again in a temporary B-tree.
+  let results: string
+  if (plan.access === 'positions') {
+    results = positionsResultsSql(plan.orderBy)
+  } else if (plan.access === 'typePositions') {
+    results = typePositionsResultsSql(plan.orderBy)
+  } else if (plan.derived) {
+    // A lookup per row, not a join: the aggregate must take the rows in their subquery's order.
+    const json = `(SELECT json FROM ${PROFILE_JSON_TABLE} WHERE id = r.id)`
+    results = keptJsonArraySql(json, `(${rowsSql(plan)}) r`)
+  } else {
+    results = `SELECT json_group_array(${profileJsonSql('r')}) FROM (${rowsSql(plan)}) r`
+  }
+  if (plan.counting === 'kept' && plan.start === 'offset' && plan.filters.length) {
+    // A page past the end of a list whose total is kept reads no rows (a scan would go through every match first).
+    results = `CASE WHEN @offset < ${totalSql(plan)} THEN (${results}) ELSE '[]' END`
+  }
+  return `SELECT ${META_COLUMNS}, ${totalSql(plan)} AS total, (${results}) AS results`
+}

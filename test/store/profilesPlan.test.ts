@@ -1,0 +1,124 @@
+// The plan's access paths on a real file against the contract's model: pages of one type by
+// position, and walks by `after` in every order and filter, also while seeds rewrite other rows.
+import { join } from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
+import { describe, expect, it } from 'vitest'
+import { ORDER_BY_VALUES, PROFILE_TYPES, type Profile } from '../../app/schemas/profiles.js'
+import { sampleAccountAt, sampleAccounts } from '../../app/seed/sampleAccounts.js'
+import { seedDatabase } from '../../app/seed/seedDatabase.js'
+import { openReadOnlyDatabase } from '../../app/store/database.js'
+import { ProfilesRepository } from '../../app/store/profilesRepository.js'
+import { expectedPage } from '../helpers/contractModel.js'
+import { HOSTILE_PROFILES, readProfiles, temporaryDirectory } from '../helpers/fixtures.js'
+import { expectedIds, TIED_PROFILES, walk, WALK_FILTERS } from '../helpers/walk.js'
+
+const allRows = (path: string): Profile[] => {
+  const db = new BetterSqlite3(path, { readonly: true })
+  const rows = db.prepare('SELECT id, username, avatar_url, type, url FROM users').all() as Profile[]
+  db.close()
+  return rows
+}
+
+async function seededFile (name: string, ...parts: Array<Profile[] | number>): Promise<string> {
+  const path = join(temporaryDirectory(), name)
+  await seedDatabase({
+    databasePath: path,
+    batches: (async function * () {
+      for (const part of parts) {
+        if (typeof part === 'number') yield * sampleAccounts({ since: 0, total: part })
+        else yield part
+      }
+    })()
+  })
+  return path
+}
+
+const path = await seededFile('plan.db', 400, HOSTILE_PROFILES, TIED_PROFILES)
+const rows = allRows(path)
+const repository = new ProfilesRepository(openReadOnlyDatabase(path))
+
+describe('pages of one type by position', () => {
+  it.each(PROFILE_TYPES)('match the contract for type %s in every order, first to past the last page', (type) => {
+    for (const order_by of ORDER_BY_VALUES) {
+      const { pages } = expectedPage(rows, { type }, order_by, 1, 9)
+      for (const page of [1, 2, Math.ceil(pages / 2), pages, pages + 1]) {
+        const query = { page, pagination: 9, order_by, type }
+        const { total, results } = readProfiles(repository, query)
+        const wanted = expectedPage(rows, { type }, order_by, page, 9)
+        expect({ total, ids: results.map((row) => row.id) }, JSON.stringify(query)).toEqual({ total: wanted.total, ids: wanted.ids })
+      }
+    }
+  })
+})
+
+describe('totals of short username terms, kept by the seed', () => {
+  it('are exact for every term of one and two characters in the file, any case, alone and with a type, and 0 for others', () => {
+    const terms = new Set(['Zz', 'ÿ', 'Ë', '%x', '\\', 'Ab', 'E'])
+    for (const row of rows) {
+      const chars = [...row.username]
+      chars.forEach((char, index) => {
+        terms.add(char)
+        if (index + 1 < chars.length) terms.add(char + chars[index + 1]!)
+      })
+    }
+    for (const username of terms) {
+      for (const type of [undefined, 'Organization'] as const) {
+        const query = { page: 1, pagination: 1, order_by: 'id' as const, username, ...(type ? { type } : {}) }
+        expect(readProfiles(repository, query).total, JSON.stringify(query)).toBe(expectedPage(rows, query, 'id', 1, 1).total)
+      }
+    }
+    const total = expectedPage(rows, { username: 'a' }, 'id', 1, 1).total
+    expect(readProfiles(repository, { page: 1000, pagination: 100, order_by: 'username', username: 'A' })).toMatchObject({ total, results: [] })
+    const last = expectedPage(rows, { username: 'a' }, '-username', Math.ceil(total / 10), 10)
+    expect(readProfiles(repository, { page: Math.ceil(total / 10), pagination: 10, order_by: '-username', username: 'a' }).results.map((row) => row.id))
+      .toEqual(last.ids)
+  })
+})
+
+describe('walks by after', () => {
+  it.each(ORDER_BY_VALUES)('give every row once, in the contract\'s order %s, for every filter', async (orderBy) => {
+    for (const filters of WALK_FILTERS) {
+      const { ids, totals } = await walk((query) => repository.readPage(query), filters, orderBy, 7)
+      const wanted = expectedIds(rows, filters, orderBy)
+      expect(ids, JSON.stringify(filters)).toEqual(wanted)
+      expect(new Set(totals), JSON.stringify(filters)).toEqual(new Set([wanted.length]))
+    }
+  })
+
+  it('give a page that ends the list no next row, and an empty list none', () => {
+    const last = repository.readPage({ page: 1, pagination: 100, order_by: 'id', username: 'tied' })
+    expect(last).toMatchObject({ total: 4, nextAfter: null })
+    expect(repository.readPage({ page: 1, pagination: 100, order_by: 'id', username: 'zzzz' })).toMatchObject({ total: 0, resultsJson: '[]', nextAfter: null })
+    const whole = repository.readPage({ page: 1, pagination: 4, order_by: 'username', username: 'tied' })
+    expect(whole.nextAfter).toBeNull()
+  })
+
+  it('never skip or repeat a row that exists throughout while seeds add, rename and remove others', async () => {
+    const walked = await seededFile('walked.db', 300, TIED_PROFILES)
+    const reader = new ProfilesRepository(openReadOnlyDatabase(walked))
+    const before = allRows(walked)
+    // Rows the seeds rewrite: renamed (moving them in the username orders), retyped, or removed by a login taken by a new id.
+    const touched = new Set(before.filter((_, index) => index % 5 === 0).map((row) => row.id))
+    // A few seeds early in each walk: rows they move ahead of the cursor are met again, as the contract allows.
+    const reseed = async (step: number) => {
+      if (step > 4) return
+      const batch: Profile[] = []
+      for (const row of before.filter((candidate) => touched.has(candidate.id))) {
+        if ((row.id + step) % 3 === 0) batch.push({ ...row, username: `${step % 2 ? 'aaa' : 'zzz'}-moved-${step}-${row.id}`, type: 'Bot' })
+        else if ((row.id + step) % 3 === 1) batch.push({ ...sampleAccountAt(10_000 + step * 400 + batch.length), username: row.username })
+        else batch.push({ ...row, type: step % 2 ? 'Organization' : 'User' })
+      }
+      batch.push(sampleAccountAt(20_000 + step))
+      await seedDatabase({ databasePath: walked, batches: (async function * () { yield batch })() })
+    }
+    for (const orderBy of ORDER_BY_VALUES) {
+      for (const filters of [{}, { type: 'User' as const }, { username: 'ana' }]) {
+        const stable = (ids: number[]) => ids.filter((id) => !touched.has(id) && id < 40_000)
+        const { ids } = await walk((query) => reader.readPage(query), filters, orderBy, 11, reseed)
+        const now = allRows(walked)
+        expect(stable(ids), `${orderBy} ${JSON.stringify(filters)}`).toEqual(stable(expectedIds(now, filters, orderBy)))
+        expect(stable(expectedIds(now, filters, orderBy))).toEqual(stable(expectedIds(before, filters, orderBy)))
+      }
+    }
+  })
+})
