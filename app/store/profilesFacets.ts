@@ -1,7 +1,8 @@
 // The facets read on the SQLite file: rows per type from the kept counts, or counted over the rows
 // an id or a username term matches; one statement, so counts and data version share a snapshot.
 import type { Database, Statement } from 'better-sqlite3'
-import { USERNAME_TRIGRAMS } from './derivedData.js'
+import { TERM_COUNTS_TABLE, USERNAME_TRIGRAMS } from './derivedData.js'
+import { foldTerm, KEPT_TERM_LENGTH } from './profilesPlan.js'
 import { facetsFromCounts, type FacetsRead, type ProfilesFacetsSource } from './profilesFacetsSource.js'
 import { containsPattern, type ProfileFilters } from './profilesRepository.js'
 
@@ -21,11 +22,13 @@ interface Counts { sql: string, usesDerived: boolean }
 const BY_TYPE = 'SELECT CAST(u.type AS TEXT) AS type, count(*) AS n'
 
 /**
- * Rows per type among the logins containing the term: through the trigram index for terms of 3+
- * characters while it is current, else a scan. The one place a username's counts are read, so
- * that kept counts per term can take its place.
+ * Rows per type among the logins containing the term: the seed's kept counts for a short term (no
+ * index answers one), the trigram index for a longer one, while they are current; else a scan.
  */
 function usernameCounts (useDerived: boolean, term: string): Counts {
+  if (useDerived && [...term].length <= KEPT_TERM_LENGTH) {
+    return { sql: `SELECT type, count AS n FROM ${TERM_COUNTS_TABLE} WHERE term = @term`, usesDerived: true }
+  }
   if (useDerived && [...term].length >= TRIGRAM_LENGTH) {
     return {
       sql: `${BY_TYPE} FROM ${USERNAME_TRIGRAMS} t JOIN users u ON u.id = t.rowid ` +
@@ -80,7 +83,8 @@ export class ProfilesFacets implements ProfilesFacetsSource {
   private parameters (filters: ProfileFilters, sql: string): Record<string, unknown> {
     const params: Record<string, unknown> = {}
     if (filters.username !== undefined) {
-      params.usernamePattern = containsPattern(filters.username)
+      if (sql.includes('@usernamePattern')) params.usernamePattern = containsPattern(filters.username)
+      if (sql.includes('@term')) params.term = foldTerm(filters.username)
       // The term as one literal FTS5 phrase.
       if (sql.includes('@trigramQuery')) params.trigramQuery = `"${filters.username.replaceAll('"', '""')}"`
     }

@@ -3,7 +3,8 @@
 import type pg from 'pg'
 import type { Profile } from '../../schemas/profiles.js'
 import { EXPORT_CHUNK_ROWS, type ExportQuery, type ProfilesExport, type ProfilesExportSource } from '../profilesExportSource.js'
-import { foldedContainsPattern, readPostgresFacets } from './profilesFacets.js'
+import { foldedContainsPattern } from './pageSql.js'
+import { readPostgresFacets } from './profilesFacets.js'
 import { FOLDED_USERNAME, postgresOrderSql } from './schema.js'
 import { unavailableOr } from './serviceUnavailable.js'
 

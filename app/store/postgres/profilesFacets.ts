@@ -2,17 +2,14 @@
 // or a username term matches; one statement, so counts and data version share a snapshot.
 import type pg from 'pg'
 import { facetsFromCounts, type FacetsRead, type ProfilesFacetsSource } from '../profilesFacetsSource.js'
+import { foldTerm, KEPT_TERM_LENGTH } from '../profilesPlan.js'
 import type { ProfileFilters } from '../profilesRepository.js'
+import { TERM_COUNTS_TABLE } from '../derivedData.js'
+import { foldedContainsPattern } from './pageSql.js'
 import { FOLDED_USERNAME, STATE_SQL, stateOf, type StateRow } from './schema.js'
 import { unavailableOr } from './serviceUnavailable.js'
 
 interface FacetsRow extends StateRow { counts: Record<string, number> }
-
-/** A LIKE pattern matching `term` anywhere, folded as usernames are, with %, _ and \ matching themselves. */
-export function foldedContainsPattern (term: string): string {
-  const folded = term.replace(/[A-Z]/g, (char) => char.toLowerCase())
-  return `%${folded.replace(/[\\%_]/g, (char) => `\\${char}`)}%`
-}
 
 const BY_TYPE = 'SELECT u.type AS type, count(*) AS n FROM users u'
 const USERNAME_LIKE = `${FOLDED_USERNAME} LIKE $1 ESCAPE '\\'`
@@ -37,6 +34,10 @@ function typeCounts (filters: ProfileFilters, useDerived: boolean): { sql: strin
     }
   }
   if (filters.username !== undefined) {
+    // A short term's counts are kept by the seed: no index answers one.
+    if (useDerived && [...filters.username].length <= KEPT_TERM_LENGTH) {
+      return { sql: `SELECT type, count AS n FROM ${TERM_COUNTS_TABLE} WHERE term = $1`, values: [foldTerm(filters.username)], usesDerived: true }
+    }
     return { sql: usernameCountsSql(), values: [foldedContainsPattern(filters.username)], usesDerived: false }
   }
   if (useDerived) return { sql: 'SELECT type, count AS n FROM ghusers_type_counts', values: [], usesDerived: true }
