@@ -1,7 +1,8 @@
 // The seed's writer for PostgreSQL: one transaction of upserts with the change trigger quiet, derived data rebuilt in it.
 import type pg from 'pg'
 import { ORDER_BY_VALUES, type Profile } from '../../schemas/profiles.js'
-import { positionsTable } from '../../store/derivedData.js'
+import { positionsTable, TERM_COUNTS_TABLE, typePositionsTable } from '../../store/derivedData.js'
+import { TYPE_POSITION_ORDERS } from '../../store/profilesPlan.js'
 import { openPostgresPool } from '../../store/postgres/connection.js'
 import { DATA_CHANGED_CHANNEL, LOCK_OUT_WRITERS, migratePostgres, rebuildPostgresDerivedData } from '../../store/postgres/schema.js'
 import type { SeedWriter } from '../seedProfiles.js'
@@ -19,7 +20,8 @@ const UPSERT = `INSERT INTO users (id, username, avatar_url, type, url)
  * After the commit: the planner's statistics and the visibility map of what was loaded, at once,
  * rather than whenever autovacuum comes to it (meanwhile on the same cores as the servers).
  */
-const TIDY_AFTER_LOAD = `VACUUM (ANALYZE) users, ghusers_type_counts, ${ORDER_BY_VALUES.map(positionsTable).join(', ')}`
+const TIDY_AFTER_LOAD = `VACUUM (ANALYZE) users, ghusers_type_counts, ${TERM_COUNTS_TABLE}, ` +
+  [...ORDER_BY_VALUES.map(positionsTable), ...TYPE_POSITION_ORDERS.map(typePositionsTable)].join(', ')
 
 /**
  * The batch as one statement may take it, as REPLACE row by row would leave it: each account
