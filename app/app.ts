@@ -19,6 +19,8 @@ import metrics, { UNMATCHED_ROUTE } from './plugins/external/metrics.js'
 import { registerDocs, registerOpenApi } from './plugins/external/openapi.js'
 import { SECURITY_HEADERS } from './plugins/external/securityHeaders.js'
 import api from './routes/api/index.js'
+import { githubError } from './routes/api/v3.js'
+import { GITHUB_DOCS } from './schemas/githubUsers.js'
 import operations from './routes/operations.js'
 import { errorPageHtml, HOME_LINK } from './routes/pages/errorPage.js'
 import pages from './routes/pages/index.js'
@@ -144,7 +146,9 @@ async function answerUnroutableUrl (app: FastifyInstance, error: FastifyError, r
     : 'This URL is not valid: it has a malformed percent-encoding'
   // No hook runs for these: set what the hooks set on every other answer, and time it as one.
   reply.code(400).headers(FIXED_HEADERS).header(REQUEST_ID_HEADER, request.id)
-  if (request.url.startsWith('/api/')) {
+  if (request.url.startsWith('/api/v3/')) {
+    reply.headers(CROSS_ORIGIN_READ_HEADERS).send(githubError(400, message, GITHUB_DOCS.rest))
+  } else if (request.url.startsWith('/api/')) {
     reply.headers(CROSS_ORIGIN_READ_HEADERS).send({ statusCode: 400, error: 'Bad Request', message })
   } else {
     // The router's own reply comes before any plugin decorated it, so render with the instance.

@@ -21,7 +21,7 @@ const JSON_TYPE = 'application/json; charset=utf-8'
 const QUERY_INTEGERS = new Set(['since', 'per_page'])
 
 /** The error body GitHub sends, for a reply of `statusCode`; 404s say "Not Found", as GitHub's do. */
-function githubError (statusCode: number, message: string, documentationUrl: string): GitHubError {
+export function githubError (statusCode: number, message: string, documentationUrl: string): GitHubError {
   return { message: statusCode === 404 ? 'Not Found' : message, documentation_url: documentationUrl, status: String(statusCode) }
 }
 

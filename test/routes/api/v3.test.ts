@@ -83,6 +83,15 @@ describe('GET /api/v3/users', async () => {
     expect(response.body).not.toContain('evil.example')
   })
 
+  it.each(['/api/v3/users/%E0%A4%A', `/api/v3/users/${'a'.repeat(300)}`])('answers the URL the router cannot take, %s, with a 400 in GitHub\'s error shape', async (url) => {
+    const response = await app.inject(url)
+    expect(response.statusCode).toBe(400)
+    expect(response.headers['cache-control']).toBe('no-store')
+    const body = response.json()
+    expect(Object.keys(body).sort()).toEqual(['documentation_url', 'message', 'status'])
+    expect(body.status).toBe('400')
+  })
+
   it('ignores parameters it does not know, as GitHub does', async () => {
     const response = await app.inject('/api/v3/users?per_page=2&page=7&utm_source=x')
     expect(response.statusCode).toBe(200)
