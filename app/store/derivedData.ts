@@ -128,7 +128,8 @@ function forEachAsciiTerm (username: string, visit: (code: number) => void): voi
   }
 }
 
-const NON_ASCII = /[\u0080-\uffff]/
+/** A character outside ASCII (astral ones are surrogate pairs, inside this range). */
+export const NON_ASCII = /[\u0080-\uffff]/
 
 /** Counts that a login counts once per term: each term's last login counted. */
 class OncePerLogin {

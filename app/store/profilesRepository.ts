@@ -3,6 +3,7 @@
 import type { Database, Statement } from 'better-sqlite3'
 import type { Profile, ProfilesQuery } from '../schemas/profiles.js'
 import { LISTED_TERM_LENGTH, pageEnd, planName, planPage, planValues, type PageQuery, type Plan } from './profilesPlan.js'
+import { NON_ASCII } from './derivedData.js'
 import type { KnownTotal, PageRead, ProfilesSource } from './profilesSource.js'
 import { COLUMNS, containsPattern, LIMIT, META_COLUMNS, pageSql, totalFirstSql, TRIGRAM_LENGTH, trigramPhrase } from './sqlite/pageSql.js'
 
@@ -14,8 +15,6 @@ export type ProfileFilters = Pick<ProfilesQuery, 'username' | 'id' | 'type'>
 interface FileMeta { file_id: string, data_version: number, derived_version: number, total_count: number }
 interface PageRow extends FileMeta { total: number | null, results: string }
 interface TotalRow extends FileMeta { total: number | null, listed: 0 | 1 }
-
-const ASCII = /^[\u0000-\u007f]*$/
 
 /** The data version's token (the file's random id and its write counter), and whether the derived data matches it. */
 function fileState (meta: FileMeta): { dataVersion: string, derivedCurrent: boolean } {
@@ -159,7 +158,7 @@ export class ProfilesRepository implements ProfilesSource {
     if (query.username !== undefined) values.usernamePattern = containsPattern(query.username)
     if (plan.access === 'trigrams') {
       values.trigramQuery = trigramPhrase(query.username!)
-      values.asciiTerm = ASCII.test(query.username!) ? 1 : 0
+      values.asciiTerm = NON_ASCII.test(query.username!) ? 0 : 1
     }
     return values
   }
