@@ -189,12 +189,15 @@ function rebuildTermCounts (db: Database): RareTerms {
     insert.run(term, type, value)
     if ([...term].length <= LISTED_TERM_LENGTH) otherTotals.set(term, (otherTotals.get(term) ?? 0) + value)
   }
-  const rare = (count: number) => count > 0 && count <= RARE_TERM_MATCHES
+  // A term's matches among ASCII logins and among the others, together.
+  const asciiCode = (term: string) => term.length === 1 ? term.charCodeAt(0) : PAIRS + 128 * term.charCodeAt(0) + term.charCodeAt(1)
+  const matches = (term: string) => (otherTotals.get(term) ?? 0) + (NON_ASCII.test(term) ? 0 : asciiTotals[asciiCode(term)]!)
+  const rare = (term: string) => matches(term) <= RARE_TERM_MATCHES
   const rareAscii = new Uint8Array(TRIPLES)
-  asciiTotals.forEach((count, code) => { if (rare(count)) rareAscii[code] = 1 })
+  asciiTotals.forEach((count, code) => { if (count && rare(asciiTerm(code))) rareAscii[code] = 1 })
   return {
     ascii: rareAscii,
-    others: new Set([...otherTotals].filter(([, count]) => rare(count)).map(([term]) => term)),
+    others: new Set([...otherTotals.keys()].filter(rare)),
     nonAsciiLogins
   }
 }
