@@ -64,11 +64,14 @@ export const TYPE_POSITION_ORDERS: OrderBy[] = ['id', '-id', 'username', '-usern
 export const KEPT_TERM_LENGTH = 3
 /** The ids holding a rare term up to this many characters are listed by the seed (no trigram finds them). */
 export const LISTED_TERM_LENGTH = 2
-/**
- * A term with at most this many matches is read from its matches (a list, or the trigram index) and
- * sorted; a commoner one by walking the order's index, where a page needs few rows per match.
- */
+/** A short term with at most this many matches is read from the seed's list of them; a commoner one by walking the order's index. */
 export const RARE_TERM_MATCHES = 5000
+/**
+ * A longer term with at most this many matches is read from its trigram candidates, sorted (each
+ * candidate costs a row read); a commoner one by walking the order's index, where a page needs
+ * few rows per match unless the matches cluster far from the order's start.
+ */
+export const SORTED_TERM_MATCHES = 20_000
 
 /** A username term as SQLite's LIKE and NOCASE compare it: ASCII letters folded to lower case, nothing else. */
 export function foldTerm (term: string): string {
@@ -99,7 +102,7 @@ export function planPage (query: PageQuery, { derived, totalKnown, trigramLength
   const onlyType = filters.length === 1 && filters[0] === 'type'
   // A common term in a column's order: walking that order's index finds a page's matches within a
   // few rows each; sorting every candidate would cost as many as there are matches.
-  const commonInColumnOrder = total !== undefined && total > RARE_TERM_MATCHES && ORDER_KEYS[query.order_by].column !== null
+  const commonInColumnOrder = total !== undefined && total > SORTED_TERM_MATCHES && ORDER_KEYS[query.order_by].column !== null
   const trigrams = derived && trigramLength !== undefined && query.username !== undefined &&
     [...query.username].length >= trigramLength && !commonInColumnOrder
   const offset = (query.page - 1) * query.pagination

@@ -24,8 +24,9 @@ export const TRIGRAM_LENGTH = 3
 // Candidates from the trigram index; LIKE then keeps the contract's exact semantics.
 const TRIGRAM_SOURCE = `${USERNAME_TRIGRAMS} t JOIN users u ON u.id = t.rowid`
 const TRIGRAM_MATCH = `t.${USERNAME_TRIGRAMS} MATCH @trigramQuery`
-// A rare short term's listed ids; LIKE then keeps the contract's exact semantics.
-const LISTED_SOURCE = `${TERM_IDS_TABLE} l JOIN users u ON u.id = l.id`
+// A rare short term's listed ids; LIKE then keeps the contract's exact semantics. CROSS JOIN keeps
+// the list outside (SQLite's own choice may walk a type's index in the order and look each row up in the list).
+const LISTED_SOURCE = `${TERM_IDS_TABLE} l CROSS JOIN users u ON u.id = l.id`
 const LISTED_MATCH = 'l.term = @term'
 /** Each access's rows, its filter on them, and its id column (yielded in ascending order, so the id orders need no sort). */
 const SOURCES = {
