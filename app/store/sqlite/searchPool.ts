@@ -23,6 +23,8 @@ export class SearchPool {
       idleTimeout: Number.POSITIVE_INFINITY,
       // The event loop's requests come first on a busy machine; a search waits for spare CPU.
       niceIncrement: 19,
+      // A page's rows or a facet's counts at a time: a small heap keeps the process's memory near the main thread's.
+      resourceLimits: { maxOldGenerationSizeMb: 24, maxYoungGenerationSizeMb: 4 },
       execArgv: WORKER_FILE.pathname.endsWith('.ts') ? ['--import', 'tsx'] : [],
       workerData: { databasePath }
     })
