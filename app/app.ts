@@ -1,11 +1,13 @@
 // buildApp(): the whole service as a Fastify instance, for the server, the tests and benchmarks.
+import { STATUS_CODES } from 'node:http'
+import type { Socket } from 'node:net'
 import fastifyStatic from '@fastify/static'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import fastifyView from '@fastify/view'
 import { Eta } from 'eta'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import type { AppConfig } from './config.js'
-import { clientErrorAnswerer, NOT_STORED, SHUTTING_DOWN } from './http/edgeAnswers.js'
+import { type ClientError, clientErrorJson, clientErrorOf, isPagePath, NOT_STORED, SHUTTING_DOWN, writeOnSocket } from './http/edgeAnswers.js'
 import { publicError, schemaErrorMessage } from './http/errors.js'
 import { REQUEST_ID_HEADER, requestId } from './http/requestId.js'
 import { SERVER_LIMITS } from './http/serverLimits.js'
@@ -53,7 +55,7 @@ export async function buildApp (config: BuildAppConfig, options: BuildAppOptions
     // Fastify's own answers to these carry none of our headers (it writes them before any hook):
     // the 503 of the hook below, and this handler, write the error every other answer would.
     return503OnClosing: false,
-    clientErrorHandler: clientErrorAnswerer,
+    clientErrorHandler: (error, socket) => { void answerClientError(app, error, socket) },
     schemaErrorFormatter: schemaErrorMessage,
     // URLs the router cannot match at all get the same 400 as any bad parameter.
     frameworkErrors: (error, request, reply) => answerUnroutableUrl(app, error, request, reply),
@@ -131,4 +133,18 @@ async function answerUnroutableUrl (app: FastifyInstance, error: FastifyError, r
   }
   app.requestDurations.observe({ method: request.method, route: UNMATCHED_ROUTE, status_code: 400 }, reply.elapsedTime / 1000)
   return reply
+}
+
+/** A request Node could not parse (Fastify's clientErrorHandler): the 400 page for a page's path, JSON otherwise. */
+async function answerClientError (app: FastifyInstance, error: ClientError, socket: Socket): Promise<void> {
+  // A reset connection has nobody left to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return
+  const { statusCode, message, path } = clientErrorOf(error)
+  app.log.debug({ err: error }, `client error: ${statusCode}`)
+  if (path !== undefined && isPagePath(path)) {
+    const page = { statusCode, title: STATUS_CODES[statusCode]!, message, links: [HOME_LINK] }
+    const html = await errorPageHtml(app, page).catch(() => undefined)
+    if (html !== undefined) return writeOnSocket(socket, statusCode, 'text/html; charset=utf-8', html)
+  }
+  writeOnSocket(socket, statusCode, 'application/json; charset=utf-8', clientErrorJson(statusCode, message))
 }
