@@ -1,22 +1,23 @@
 // buildApp(): the whole service as a Fastify instance, for the server, the tests and benchmarks.
+import { STATUS_CODES } from 'node:http'
+import type { Socket } from 'node:net'
 import fastifyStatic from '@fastify/static'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import fastifyView from '@fastify/view'
 import { Eta } from 'eta'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import type { AppConfig } from './config.js'
-import { NOT_STORED } from './http/conditionalGet.js'
-import { clientErrorAnswerer, SHUTTING_DOWN } from './http/edgeAnswers.js'
+import { type ClientError, clientErrorJson, clientErrorOf, isPagePath, NOT_STORED, SHUTTING_DOWN, writeOnSocket } from './http/edgeAnswers.js'
 import { publicError, schemaErrorMessage } from './http/errors.js'
-import { FrontDoor } from './http/frontDoor.js'
 import { REQUEST_ID_HEADER, requestId } from './http/requestId.js'
-import { lazyRequestLogger } from './http/requestLogger.js'
 import { SERVER_LIMITS } from './http/serverLimits.js'
 import { BOOTSTRAP_DIST_DIR, PUBLIC_DIR, VIEWS_DIR } from './paths.js'
+import answerStore from './plugins/app/answerStore.js'
 import profiles from './plugins/app/profiles.js'
+import helmet from './plugins/external/helmet.js'
 import { CROSS_ORIGIN_READ_HEADERS } from './plugins/external/cors.js'
 import metrics, { UNMATCHED_ROUTE } from './plugins/external/metrics.js'
-import { registerDocs, registerOpenApi } from './plugins/external/openapi.js'
+import { registerOpenApi } from './plugins/external/openapi.js'
 import { SECURITY_HEADERS } from './plugins/external/securityHeaders.js'
 import api from './routes/api/index.js'
 import { githubError } from './routes/api/v3.js'
@@ -35,14 +36,6 @@ export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger']
 }
 
-/**
- * What every answer starts with: the security headers, and Cache-Control no-store, which the
- * successful GETs of the API and the pages (and static files) replace with their own.
- */
-const FIXED_HEADERS: Readonly<Record<string, string>> = Object.freeze({ ...SECURITY_HEADERS, 'cache-control': NOT_STORED })
-/** The levels at which Fastify writes a line for every request (it logs them at info). */
-const REQUEST_LINE_LEVELS = new Set(['info', 'debug', 'trace'])
-
 /** Fastify's trustProxy; a number n trusts the n hops nearest to us (Fastify's types lack the number form). */
 function trustedProxies (setting: AppConfig['trustProxy']): boolean | string | ((address: string, hop: number) => boolean) {
   return typeof setting === 'number' ? (_address, hop) => hop < setting : setting
@@ -50,20 +43,19 @@ function trustedProxies (setting: AppConfig['trustProxy']): boolean | string | (
 
 /** Builds the app on an existing database (the file, or PostgreSQL), first bringing it up to our schema. */
 export async function buildApp (config: BuildAppConfig, options: BuildAppOptions = {}): Promise<FastifyInstance> {
-  const frontDoor = new FrontDoor()
   const app: FastifyInstance = Fastify({
     logger: options.logger ?? false,
     genReqId: requestId,
-    // The lazy logger needs a pino parent. Without a logger Fastify makes no children at all, as
-    // long as its own factory is kept.
-    childLoggerFactory: options.logger ? lazyRequestLogger : undefined,
     trustProxy: trustedProxies(config.trustProxy),
-    // Node's server, made with SERVER_LIMITS' timeouts and sizes, with the front door in its listener.
-    serverFactory: frontDoor.serverFactory(SERVER_LIMITS),
+    connectionTimeout: SERVER_LIMITS.connectionTimeout,
+    keepAliveTimeout: SERVER_LIMITS.keepAliveTimeout,
+    requestTimeout: SERVER_LIMITS.requestTimeout,
+    http: { maxHeaderSize: SERVER_LIMITS.maxHeaderSize, headersTimeout: SERVER_LIMITS.headersTimeout },
     bodyLimit: SERVER_LIMITS.bodyLimit,
-    // Fastify's own answers to these lack our headers: ours are the hook below and this handler.
+    // Fastify's own answers to these carry none of our headers (it writes them before any hook):
+    // the 503 of the hook below, and this handler, write the error every other answer would.
     return503OnClosing: false,
-    clientErrorHandler: clientErrorAnswerer(FIXED_HEADERS),
+    clientErrorHandler: (error, socket) => { void answerClientError(app, error, socket) },
     schemaErrorFormatter: schemaErrorMessage,
     // URLs the router cannot match at all get the same 400 as any bad parameter.
     frameworkErrors: (error, request, reply) => answerUnroutableUrl(app, error, request, reply),
@@ -82,37 +74,22 @@ export async function buildApp (config: BuildAppConfig, options: BuildAppOptions
     if (body.statusCode >= 500) request.log.error({ err: error }, 'request failed')
     return reply.code(body.statusCode).header('cache-control', NOT_STORED).send(body)
   })
-  // One hook for the headers every answer carries (each hook costs every request its turn), and
-  // the 503 of a request that arrives on an open connection once the server is shutting down.
-  // The front door's answers skip every hook: one that does more than set constant headers on a
-  // cached answer (counts it, logs it, checks it) must keep the door shut below.
+  await app.register(helmet)
+  let closing = false
   app.addHook('preClose', (done) => {
-    frontDoor.close()
+    closing = true
     done()
   })
   app.addHook('onRequest', (request, reply, done) => {
-    reply.headers(FIXED_HEADERS).header(REQUEST_ID_HEADER, request.id)
-    if (frontDoor.closing) reply.code(503).send(SHUTTING_DOWN)
+    reply.header(REQUEST_ID_HEADER, request.id)
+    if (closing) reply.code(503).header('cache-control', NOT_STORED).header('connection', 'close').send(SHUTTING_DOWN)
     else done()
   })
-  await app.register(profiles, { databasePath: config.databasePath, databaseUrl: config.databaseUrl, resultCache: config.resultCache })
+  await app.register(profiles, { databasePath: config.databasePath, databaseUrl: config.databaseUrl })
+  await app.register(answerStore, config.resultCache)
   // The file's size is a gauge only where there is a file.
   await app.register(metrics, { databasePath: config.databaseUrl === undefined ? config.databasePath : undefined })
-  app.decorate('frontDoor', frontDoor)
-  // Open only while no hook has work of its own for an answer: no rate-limit count, no request
-  // log lines (Fastify's logger without a logger of ours has no level).
-  if (!config.rateLimit.enabled && !REQUEST_LINE_LEVELS.has(app.log.level)) {
-    frontDoor.open({
-      profiles: app.profiles,
-      resultCache: app.resultCache,
-      timer: app.requestTimer,
-      maxUrls: config.resultCache.maxEntries * 2
-    })
-  }
   await registerOpenApi(app)
-  // Our templates get all their data from each render call. Without a `locals` decorator of
-  // ours, @fastify/view adds one with an onRequest hook giving every reply an empty object.
-  app.decorateReply('locals', null)
   await app.register(fastifyView, {
     engine: { eta: new Eta({ autoEscape: true }) },
     root: VIEWS_DIR,
@@ -127,7 +104,6 @@ export async function buildApp (config: BuildAppConfig, options: BuildAppOptions
   })
 
   await app.register(operations, { databaseLabel: databaseLabel(config) })
-  await registerDocs(app)
   await app.register(api, {
     prefix: '/api',
     httpCacheMaxAge: config.httpCacheMaxAge,
@@ -144,8 +120,8 @@ async function answerUnroutableUrl (app: FastifyInstance, error: FastifyError, r
   const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
     ? 'A path segment of this URL is too long'
     : 'This URL is not valid: it has a malformed percent-encoding'
-  // No hook runs for these: set what the hooks set on every other answer, and time it as one.
-  reply.code(400).headers(FIXED_HEADERS).header(REQUEST_ID_HEADER, request.id)
+  // The router answers these before any hook runs: the headers the hooks would have set, and the timing.
+  reply.code(400).headers(SECURITY_HEADERS).header('cache-control', NOT_STORED).header(REQUEST_ID_HEADER, request.id)
   if (request.url.startsWith('/api/v3/')) {
     reply.headers(CROSS_ORIGIN_READ_HEADERS).send(githubError(400, message, GITHUB_DOCS.rest))
   } else if (request.url.startsWith('/api/')) {
@@ -155,6 +131,20 @@ async function answerUnroutableUrl (app: FastifyInstance, error: FastifyError, r
     const html = await errorPageHtml(app, { statusCode: 400, title: 'Bad Request', message, links: [HOME_LINK] })
     reply.type('text/html; charset=utf-8').send(html)
   }
-  app.requestTimer(UNMATCHED_ROUTE, request.method, 400)(reply.elapsedTime / 1000)
+  app.requestDurations.observe({ method: request.method, route: UNMATCHED_ROUTE, status_code: 400 }, reply.elapsedTime / 1000)
   return reply
+}
+
+/** A request Node could not parse (Fastify's clientErrorHandler): the 400 page for a page's path, JSON otherwise. */
+async function answerClientError (app: FastifyInstance, error: ClientError, socket: Socket): Promise<void> {
+  // A reset connection has nobody left to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return
+  const { statusCode, message, path } = clientErrorOf(error)
+  app.log.debug({ err: error }, `client error: ${statusCode}`)
+  if (path !== undefined && isPagePath(path)) {
+    const page = { statusCode, title: STATUS_CODES[statusCode]!, message, links: [HOME_LINK] }
+    const html = await errorPageHtml(app, page).catch(() => undefined)
+    if (html !== undefined) return writeOnSocket(socket, statusCode, 'text/html; charset=utf-8', html)
+  }
+  writeOnSocket(socket, statusCode, 'application/json; charset=utf-8', clientErrorJson(statusCode, message))
 }

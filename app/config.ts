@@ -2,7 +2,6 @@
 import { isIP } from 'node:net'
 import envSchema from 'env-schema'
 import { Type, type Static } from 'typebox'
-import type { ResultCacheOptions } from './http/resultCache.js'
 import { databasePathFrom } from './paths.js'
 
 const OnOff = (fallback: 'on' | 'off') => Type.Enum(['on', 'off'], { default: fallback })
@@ -44,6 +43,15 @@ export interface RateLimitConfig {
   windowSeconds: number
 }
 
+export interface ResultCacheConfig {
+  /** Whether finished answers are kept (RESULT_CACHE=off is for measuring reads). */
+  enabled: boolean
+  maxEntries: number
+  maxBytes: number
+  /** Redis (REDIS_URL) behind this process's memory. */
+  redis?: { url: string, ttlSeconds: number }
+}
+
 export interface AppConfig {
   port: number
   host: string
@@ -52,7 +60,7 @@ export interface AppConfig {
   databaseUrl: string | undefined
   logLevel: EnvironmentValues['LOG_LEVEL']
   /** The server-side cache of finished answers, bounded by count and by bytes, with Redis behind it when set. */
-  resultCache: ResultCacheOptions
+  resultCache: ResultCacheConfig
   /** Seconds browsers and proxies may reuse a response before revalidating it. */
   httpCacheMaxAge: number
   /** Worker processes sharing the port (node:cluster); 1 serves from the main process. */

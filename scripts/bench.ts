@@ -1,49 +1,71 @@
 // Entry of `npm run bench`: seeds a sample database (a SQLite file, or PostgreSQL with
-// --database-url) with the seed CLI, serves it with the real server (result cache on, then off,
-// for each worker count), drives every scenario with autocannon beside a bare-Fastify ceiling, and
-// prints a markdown report, kept in bench/RESULTS.md (bench/RESULTS-postgres.md). See bench/README.md.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+// --database-url) with the seed CLI, serves it with the real server as `npm start` ships it (result
+// cache on, then off, for each worker count; with --compare, another git ref's build in turn with
+// this one), drives every scenario with autocannon beside a bare-Fastify ceiling, and prints a
+// markdown report, kept in bench/RESULTS.md (bench/RESULTS-postgres.md). See bench/README.md.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { PROJECT_ROOT } from '../app/paths.js'
+import { buildGitRef, thisCheckout, type ServerBuild } from './bench/builds.js'
 import { killRunningServers, startChildServer, type ChildServer } from './bench/childServer.js'
-import { sqliteFile, throwawayPostgres, type BenchDatabase } from './bench/database.js'
+import { keptSqliteFile, sqliteFile, throwawayPostgres, type BenchDatabase } from './bench/database.js'
 import { FRESH_SERVER_WARMUPS, measureLoad, warmUpFreshServer, type LoadOptions, type Measurement } from './bench/loadRun.js'
 import { parseBenchOptions, type BenchOptions } from './bench/options.js'
-import { renderReport, seedLine, type BenchReport, type CacheSetting, type FlatPagesRun, type WorkerRun } from './bench/report.js'
+import { renderReport, seedLine, type BenchReport, type BuildResults, type CacheSetting, type FlatPagesRun, type WorkerRun } from './bench/report.js'
 import { chooseScenarios, type Scenario } from './bench/scenarios.js'
 import { seedSampleDatabase } from './bench/seedRun.js'
 import { measureIsolation, measureWorstUrls, renderWorstUrls } from './bench/worstUrls.js'
 
 const CACHE_SETTINGS: CacheSetting[] = ['on', 'off']
-/** node's arguments in `npm start` ("exec node <flags> dist/app/server.js"): the server runs as it does there. */
-const START_ARGS = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } })
-  .scripts.start.replace(/^exec node /, '').split(' ')
+/**
+ * The configuration `npm start` ships (rate limit on, info logs, here written to a file), but for a
+ * per-client budget that the load, all of it from one client, cannot exhaust.
+ */
+const SHIPPED_ENV = { LOG_LEVEL: 'info', RATE_LIMIT: 'on', RATE_LIMIT_MAX: '1000000', RATE_LIMIT_WINDOW: '1' }
+const SHIPPED_DESCRIPTION = 'as `npm start` ships them: `LOG_LEVEL=info` (its JSON lines written to a file), the rate limit on ' +
+  '(`RATE_LIMIT_MAX=1000000 RATE_LIMIT_WINDOW=1`: a budget one client cannot exhaust), the result cache on and off, ' +
+  'node with the flags of `npm start`'
+
+/** What one run works with: its temporary folder, the database, the load, and the builds it serves. */
+interface BenchRun {
+  dir: string
+  database: BenchDatabase
+  load: LoadOptions
+  /** This checkout's build first, then the --compare build if any. */
+  builds: ServerBuild[]
+}
 
 const progress = (message: string) => process.stderr.write(`${message}\n`)
 const workersLabel = (workers: number) => workers === 1 ? '1 worker' : `${workers} workers`
 
-function startAppServer (database: BenchDatabase, workers: number, cache: CacheSetting): Promise<ChildServer> {
+let serversStarted = 0
+const serverLog = (run: BenchRun) => join(run.dir, `server-${++serversStarted}.log`)
+
+function startAppServer (run: BenchRun, build: ServerBuild, workers: number, cache: CacheSetting): Promise<ChildServer> {
   return startChildServer({
-    args: START_ARGS,
-    // One client making every request would meet the per-client rate limit at once: it is off here.
-    env: { ...database.serverEnv, LOG_LEVEL: 'warn', RESULT_CACHE: cache, RATE_LIMIT: 'off', WEB_CONCURRENCY: String(workers) },
+    args: build.startArgs,
+    cwd: build.root,
+    env: { ...run.database.serverEnv, ...SHIPPED_ENV, RESULT_CACHE: cache, WEB_CONCURRENCY: String(workers) },
+    logFile: serverLog(run),
     readyPath: '/ping',
     workers
   })
 }
 
-async function measureCeiling (bodyFile: string, workers: number, load: LoadOptions): Promise<Measurement> {
+async function measureCeiling (run: BenchRun, bodyFile: string, workers: number): Promise<Measurement> {
   const server = await startChildServer({
     args: ['dist/scripts/bench/ceilingServer.js'],
+    cwd: PROJECT_ROOT,
     env: { BODY_FILE: bodyFile, WORKERS: String(workers) },
+    logFile: serverLog(run),
     readyPath: '/',
     workers
   })
   try {
-    await warmUpFreshServer([`${server.url}/`], load)
-    const ceiling = await measureLoad(`${server.url}/`, load, server.cpuTicks)
+    await warmUpFreshServer([`${server.url}/`], run.load)
+    const ceiling = await measureLoad(`${server.url}/`, run.load, server.cpuTicks)
     progress(`[${workersLabel(workers)}] ceiling: ${Math.round(ceiling.requestsPerSecond)} req/s`)
     return ceiling
   } finally {
@@ -51,16 +73,17 @@ async function measureCeiling (bodyFile: string, workers: number, load: LoadOpti
   }
 }
 
-/** Measures every scenario on one server (one worker count, one cache setting); returns its memory peak too. */
-async function measureScenarios (database: BenchDatabase, workers: number, cache: CacheSetting, scenarios: Scenario[], load: LoadOptions) {
-  const server = await startAppServer(database, workers, cache)
+/** Measures every scenario on one server (one build, worker count and cache setting); returns its memory peak too. */
+async function measureScenarios (run: BenchRun, build: ServerBuild, workers: number, cache: CacheSetting, scenarios: Scenario[]) {
+  const server = await startAppServer(run, build, workers, cache)
   const measurements = new Map<Scenario, Measurement>()
+  const buildLabel = run.builds.length > 1 ? `, ${build.label}` : ''
   try {
-    await warmUpFreshServer(scenarios.map((scenario) => server.url + scenario.path), load)
+    await warmUpFreshServer(scenarios.map((scenario) => server.url + scenario.path), run.load)
     for (const scenario of scenarios) {
-      const measurement = await measureLoad(server.url + scenario.path, load, server.cpuTicks)
+      const measurement = await measureLoad(server.url + scenario.path, run.load, server.cpuTicks)
       measurements.set(scenario, measurement)
-      progress(`[${workersLabel(workers)}, cache ${cache}] ${scenario.name}: ` +
+      progress(`[${workersLabel(workers)}, cache ${cache}${buildLabel}] ${scenario.name}: ` +
         `${Math.round(measurement.requestsPerSecond)} req/s, ${measurement.errors} errors`)
     }
   } catch (error) {
@@ -79,27 +102,28 @@ function medianOf (measurements: Measurement[]): Measurement {
   return sorted[Math.floor(sorted.length / 2)]!
 }
 
-async function measureWorkers (database: BenchDatabase, bodyFile: string, workers: number, scenarios: Scenario[], load: LoadOptions): Promise<WorkerRun> {
+type ScenariosRun = Awaited<ReturnType<typeof measureScenarios>>
+
+async function measureWorkers (run: BenchRun, bodyFile: string, workers: number, scenarios: Scenario[]): Promise<WorkerRun> {
   // Measured before the scenarios and after each cache setting's: a shared machine's speed drifts.
-  const ceilings = [await measureCeiling(bodyFile, workers, load)]
-  const byCache = new Map<CacheSetting, Awaited<ReturnType<typeof measureScenarios>>>()
+  const ceilings = [await measureCeiling(run, bodyFile, workers)]
+  // Each build's server in turn for one cache setting, so that both meet the same moment of the machine.
+  const byBuild = run.builds.map(() => new Map<CacheSetting, ScenariosRun>())
   for (const cache of CACHE_SETTINGS) {
-    byCache.set(cache, await measureScenarios(database, workers, cache, scenarios, load))
-    ceilings.push(await measureCeiling(bodyFile, workers, load))
+    for (const [index, build] of run.builds.entries()) byBuild[index]!.set(cache, await measureScenarios(run, build, workers, cache, scenarios))
+    ceilings.push(await measureCeiling(run, bodyFile, workers))
   }
-  const ceiling = medianOf(ceilings)
-  return {
-    workers,
-    ceiling,
+  const [current, compared] = byBuild.map((byCache): BuildResults => ({
     results: scenarios.flatMap((scenario) => CACHE_SETTINGS.map((cache) =>
       ({ scenario, cache, measurement: byCache.get(cache)!.measurements.get(scenario)! }))),
     serverMemory: { on: byCache.get('on')!.memory, off: byCache.get('off')!.memory }
-  }
+  }))
+  return { workers, ceiling: medianOf(ceilings), ...current!, ...(compared ? { compared } : {}) }
 }
 
 /** Picks the scenarios' URLs and saves the API page 1 body (the ceiling's body) from a short-lived server. */
-async function prepareScenarios (database: BenchDatabase, bodyFile: string) {
-  const server = await startAppServer(database, 1, 'on')
+async function prepareScenarios (run: BenchRun, bodyFile: string) {
+  const server = await startAppServer(run, run.builds[0]!, 1, 'on')
   try {
     const chosen = await chooseScenarios(server.url)
     const body = Buffer.from(await (await fetch(`${server.url}/api/users/profiles`)).arrayBuffer())
@@ -110,21 +134,27 @@ async function prepareScenarios (database: BenchDatabase, bodyFile: string) {
   }
 }
 
-async function runBenchmark (options: BenchOptions, argv: string[], dir: string, database: BenchDatabase): Promise<void> {
+async function runBenchmark (options: BenchOptions, argv: string[], run: BenchRun): Promise<void> {
   const started = performance.now()
-  const bodyFile = join(dir, 'ceiling-body.json')
-  const load: LoadOptions = { duration: options.duration, warmup: options.warmup, connections: options.connections }
+  const { database, load } = run
+  const bodyFile = join(run.dir, 'ceiling-body.json')
 
-  progress(`Seeding ${options.users.toLocaleString('en-US')} sample users into the ${database.description}…`)
-  const seed = await seedSampleDatabase(options.users, database.seedArgs)
-  progress(seedLine(seed))
+  let seed
+  if (database.seeded) {
+    progress(`Measuring the ${database.description} as it is (remove it to seed it again)`)
+  } else {
+    progress(`Seeding ${options.users.toLocaleString('en-US')} sample users into the ${database.description}…`)
+    seed = await seedSampleDatabase(options.users, database.seedArgs)
+    progress(seedLine(seed))
+  }
 
-  const { scenarios, flatPages, search, ceilingBodyBytes } = await prepareScenarios(database, bodyFile)
+  const { scenarios, flatPages, search, ceilingBodyBytes } = await prepareScenarios(run, bodyFile)
   const runs: WorkerRun[] = []
-  for (const workers of options.workers) runs.push(await measureWorkers(database, bodyFile, workers, scenarios, load))
+  for (const workers of options.workers) runs.push(await measureWorkers(run, bodyFile, workers, scenarios))
   // Two rounds, the faster of each kept: the comparison is page against page, so noise from the
-  // shared machine should not decide it.
-  const rounds = [await measureScenarios(database, 1, 'off', flatPages, load), await measureScenarios(database, 1, 'off', flatPages, load)]
+  // shared machine should not decide it. This checkout's build only, as for the worst URLs.
+  const current = run.builds[0]!
+  const rounds = [await measureScenarios(run, current, 1, 'off', flatPages), await measureScenarios(run, current, 1, 'off', flatPages)]
   const flatRun: FlatPagesRun = {
     results: flatPages.map((scenario) => {
       const [first, second] = rounds.map((round) => round.measurements.get(scenario)!) as [Measurement, Measurement]
@@ -133,7 +163,7 @@ async function runBenchmark (options: BenchOptions, argv: string[], dir: string,
     serverMemory: rounds[0]!.memory.perProcessKb > rounds[1]!.memory.perProcessKb ? rounds[0]!.memory : rounds[1]!.memory
   }
 
-  const worstServer = await startAppServer(database, 1, 'off')
+  const worstServer = await startAppServer(run, current, 1, 'off')
   const worst = await measureWorstUrls(worstServer.url, load, worstServer.cpuTicks)
   const isolation = await measureIsolation(worstServer.url, worst, load)
   await worstServer.stop()
@@ -143,6 +173,8 @@ async function runBenchmark (options: BenchOptions, argv: string[], dir: string,
     command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
     date: new Date(),
     database: database.description,
+    serverConfig: SHIPPED_DESCRIPTION,
+    builds: { current: current.label, ...(run.builds[1] ? { compared: run.builds[1].label } : {}) },
     load: `autocannon ${autocannonVersion}, ${options.connections} connections, pipelining 1, ` +
       `${options.duration} s per scenario after ${options.warmup} s of warm-up (a freshly started server, ` +
       `the ceiling's too, first gets ${FRESH_SERVER_WARMUPS * options.warmup} s on its first URL, then ${options.warmup} s on each other one, ` +
@@ -183,8 +215,15 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 let database: BenchDatabase | undefined
 try {
-  database = options.databaseUrl === undefined ? sqliteFile(dir) : await throwawayPostgres(options.databaseUrl)
-  await runBenchmark(options, argv, dir, database)
+  database = options.databaseUrl !== undefined
+    ? await throwawayPostgres(options.databaseUrl)
+    : options.db !== undefined ? keptSqliteFile(options.db) : sqliteFile(dir)
+  const builds = [await thisCheckout()]
+  if (options.compare !== undefined) {
+    progress(`Building ${options.compare} in ${dir} with this checkout's node_modules…`)
+    builds.push(await buildGitRef(options.compare, dir))
+  }
+  await runBenchmark(options, argv, { dir, database, load: { duration: options.duration, warmup: options.warmup, connections: options.connections }, builds })
 } catch (error) {
   progress(`The benchmark failed: ${(error as Error).message}`)
   process.exitCode = 1

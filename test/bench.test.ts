@@ -1,11 +1,14 @@
 // `npm run bench` end to end on a tiny database: every scenario measured with the cache on and off,
-// against a ceiling, without errors. Numbers are not asserted: they depend on the machine.
+// against a ceiling, without errors, beside another git ref's build. Numbers are not asserted: they
+// depend on the machine.
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import pg from 'pg'
 import { PROJECT_ROOT } from '../app/paths.js'
+import { temporaryDirectory } from './helpers/fixtures.js'
 import { startPostgresServer } from './helpers/postgresServer.js'
 
 const SCENARIOS = ['API page 1', 'API page 20, pagination 50', 'API order_by=type, page 3',
@@ -31,8 +34,9 @@ function tableRows (markdown: string): string[][] {
 }
 
 describe('npm run bench', () => {
-  it('measures every scenario with the result cache on and off, and a ceiling, without errors', async () => {
-    const { stdout, stderr } = await bench(['--users', '300', '--duration', '1', '--warmup', '0', '--workers', '1', '--no-out'])
+  it('measures every scenario with the result cache on and off, and a ceiling, without errors, beside --compare\'s build', async () => {
+    const kept = join(temporaryDirectory(), 'kept.db')
+    const { stdout, stderr } = await bench(['--users', '300', '--duration', '1', '--warmup', '0', '--workers', '1', '--no-out', '--db', kept, '--compare', 'HEAD'])
 
     expect(stdout).toContain('## 1 worker (WEB_CONCURRENCY=1)')
     expect(stdout).toMatch(/Seeded 300 users in [\d.]+ s, peak RSS \d+ MB/)
@@ -71,11 +75,24 @@ describe('npm run bench', () => {
     for (const [url, , oneRequestMs] of worst) expect(Number(oneRequestMs), url).toBeGreaterThan(0)
     expect(tableRows(section(stdout, 'Isolation')).map(([client]) => client!.split(' ')[0])).toEqual(['alone', 'beside'])
 
-    expect(stdout).toMatch(/^- Database: SQLite file \(/m)
-    const temporaryFolder = /into the SQLite file \((\S+)\/github_users\.db\)/.exec(stderr)?.[1]
+    expect(stdout).toMatch(/^- Servers: as `npm start` ships them: `LOG_LEVEL=info`.*the rate limit on/m)
+    expect(stdout).toMatch(/^- Builds: this checkout \([0-9a-f]+.*\), and HEAD \([0-9a-f]+\) beside it \(--compare\)$/m)
+    const sideBySide = tableRows(section(stdout, 'Side by side, 1 worker'))
+    expect(sideBySide).toHaveLength(SCENARIOS.length * 2)
+    for (const [scenario, , thisRate, thisRatio, thisCpu, thatRate, thatRatio, thatCpu, ratio] of sideBySide) {
+      for (const rate of [thisRate, thatRate]) expect(rate, scenario).toMatch(/^[\d,]+$/)
+      for (const cpu of [thisCpu, thatCpu]) expect(Number(cpu), scenario).toBeGreaterThan(0)
+      for (const times of [thisRatio, thatRatio, ratio]) expect(times, scenario).toMatch(/^\d+\.\d\d×$/)
+    }
+    expect(stdout).toMatch(/^Server peak RSS, HEAD: cache on: \d+ MB per process/m)
+
+    // The seeded file is kept for the next run; the build of HEAD went with the run's temporary folder.
+    expect(stdout).toContain(`- Database: SQLite file (${kept}, kept between runs)`)
+    expect(existsSync(kept)).toBe(true)
+    const temporaryFolder = /^Building HEAD in (\S+) /m.exec(stderr)?.[1]
     expect(temporaryFolder).toBeDefined()
     expect(existsSync(temporaryFolder!)).toBe(false)
-  }, 150_000)
+  }, 240_000)
 
   it('measures PostgreSQL with --database-url, in a database of its own that it drops', async () => {
     const postgres = await startPostgresServer()
@@ -98,7 +115,8 @@ describe('npm run bench', () => {
 
   it.each([
     [['--workers', '1,0'], '--workers'],
-    [['--database-url', 'mysql://db/ghusers'], '--database-url']
+    [['--database-url', 'mysql://db/ghusers'], '--database-url'],
+    [['--db', 'x.db', '--database-url', 'postgres://db/ghusers'], '--db']
   ])('exits 2 with the usage on a bad argument: %j', async (args, named) => {
     const failure = await bench(args).catch((error: { code: number, stderr: string }) => error)
     expect(failure).toMatchObject({ code: 2 })

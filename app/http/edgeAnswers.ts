@@ -3,9 +3,12 @@
 // while the server is shutting down.
 import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
-import type { FastifyInstance } from 'fastify'
+import { SECURITY_HEADERS } from '../plugins/external/securityHeaders.js'
 import type { PublicError } from './errors.js'
 import { SERVER_LIMITS } from './serverLimits.js'
+
+/** The Cache-Control of every answer that no cache may keep: errors and the operational routes. */
+export const NOT_STORED = 'no-store'
 
 /** Node's error for a request it could not parse, or that took too long. */
 export type ClientError = Error & { code?: string }
@@ -19,27 +22,36 @@ function statusOf (error: ClientError): { statusCode: number, message: string } 
   return { statusCode: 400, message: 'The request is not valid HTTP/1.1' }
 }
 
-/**
- * Fastify's clientErrorHandler: the JSON error of every other answer, with `fixedHeaders` (the
- * security headers and Cache-Control no-store), written on the socket, which is then closed:
- * Node cannot parse what follows a request it could not parse.
- */
-export function clientErrorAnswerer (fixedHeaders: Readonly<Record<string, string>>) {
-  const headerLines = Object.entries(fixedHeaders).map(([name, value]) => `${name}: ${value}\r\n`).join('')
-  return function answerClientError (this: FastifyInstance, error: ClientError, socket: Socket): void {
-    // A reset connection has nobody left to answer.
-    if (error.code === 'ECONNRESET' || socket.destroyed) return
-    const { statusCode, message } = statusOf(error)
-    const status = STATUS_CODES[statusCode]!
-    const body = JSON.stringify({ statusCode, error: status, message } satisfies PublicError)
-    this.log.debug({ err: error }, `client error: ${statusCode}`)
-    if (socket.writable) {
-      socket.write(`HTTP/1.1 ${statusCode} ${status}\r\n${headerLines}content-type: application/json; charset=utf-8\r\n` +
-        `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`)
-    }
-    socket.destroy(error)
-  }
+const HEADER_LINES = Object.entries({ ...SECURITY_HEADERS, 'cache-control': NOT_STORED })
+  .map(([name, value]) => `${name}: ${value}\r\n`).join('')
+
+/** What to answer a request Node could not parse, and the path of its request line when Node read that far. */
+export function clientErrorOf (error: ClientError & { rawPacket?: Buffer }): { statusCode: number, message: string, path: string | undefined } {
+  const requestLine = error.rawPacket?.toString('latin1').split('\r\n', 1)[0]
+  return { ...statusOf(error), path: requestLine?.split(' ')[1] }
 }
 
-/** The body of the 503 a request gets once the server is shutting down (the app's onRequest hook sends it). */
+/** Whether a path is one of the HTML pages', whose errors are pages too. */
+export function isPagePath (path: string): boolean {
+  return path === '/' || path.startsWith('/?') || /^\/users(?:[/?]|$)/.test(path)
+}
+
+/**
+ * Writes a whole answer with the headers every answer of ours carries on a socket Fastify never
+ * handed to a route, then closes it: Node cannot parse what follows a request it could not parse.
+ */
+export function writeOnSocket (socket: Socket, statusCode: number, contentType: string, body: string): void {
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode]!}\r\n${HEADER_LINES}content-type: ${contentType}\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`)
+  }
+  socket.destroy()
+}
+
+/** The JSON error of every other answer, for a client error. */
+export function clientErrorJson (statusCode: number, message: string): string {
+  return JSON.stringify({ statusCode, error: STATUS_CODES[statusCode]!, message } satisfies PublicError)
+}
+
+/** The body of the 503 a request gets once the server is shutting down (the app's onRequest hook sends it; Fastify's own would carry none of our headers). */
 export const SHUTTING_DOWN: Readonly<PublicError> = { statusCode: 503, error: 'Service Unavailable', message: 'The server is shutting down: try again' }

@@ -1,7 +1,8 @@
 // The profiles query as the API and the pages share it: input rules, canonical form, page links.
-import type { FastifyRequest, preValidationHookHandler } from 'fastify'
+import type { preValidationHookHandler } from 'fastify'
 import createError from 'http-errors'
 import type { TObject } from 'typebox'
+import type { RequestParts } from '../http/answers.js'
 import { DEFAULT_PAGINATION, PROFILE_TYPES, ProfilesQuery, type PageLinks, type ProfilesListQuery } from '../schemas/profiles.js'
 
 const KNOWN_PARAMETERS = Object.keys(ProfilesQuery.properties)
@@ -25,8 +26,8 @@ export function requireDigits (values: Record<string, unknown>, integers: Set<st
 }
 
 /** Throws a 400 for a route that takes no query parameters (one profile by id) when it was given one. */
-export function rejectQueryParameters (request: FastifyRequest): void {
-  const [name] = Object.keys(request.query as Record<string, unknown>)
+export function rejectQueryParameters (parts: RequestParts): void {
+  const [name] = Object.keys(parts.query as Record<string, unknown>)
   if (name !== undefined) throw createError(400, `Unknown query parameter '${name}'; this route takes none`)
 }
 
@@ -46,11 +47,11 @@ export interface QueryRules {
  * unknown) parameters by name, insists on plain digits for integers, and brings `type`
  * and `order_by` to their canonical case before the schema validates ranges. Throws a 400.
  */
-export function profilesQueryRules (rules: QueryRules): (request: FastifyRequest) => void {
+export function profilesQueryRules (rules: QueryRules): (parts: RequestParts) => void {
   const taken = rules.known ?? KNOWN_PARAMETERS
   const known = rules.cursor ? [...taken, 'after'] : taken
-  return function checkProfilesQuery (request) {
-    const raw = request.query as Record<string, unknown>
+  return function checkProfilesQuery (parts) {
+    const raw = parts.query as Record<string, unknown>
     const query: Record<string, unknown> = {}
     if (rules.cursor && 'after' in raw && 'page' in raw) {
       throw createError(400, "Query parameter 'after' replaces 'page'; give one of them")
@@ -65,7 +66,7 @@ export function profilesQueryRules (rules: QueryRules): (request: FastifyRequest
       query[name] = canonicalCase(name, value as string)
     }
     requireDigits(query, QUERY_INTEGERS, 'Query parameter')
-    request.query = query
+    parts.query = query
   }
 }
 
@@ -75,13 +76,15 @@ function canonicalCase (name: string, value: string): string {
   return value
 }
 
-/**
- * A preValidation hook of `checks`, each throwing a 400. A callback hook, not an async one:
- * a request that passes costs no promise and no microtask turn; a throw is the 400 it carries.
- */
-export function checking (...checks: Array<(request: FastifyRequest) => void>): preValidationHookHandler {
+/** The checks of a route's input, in order, as one; each throws a 400. */
+export function allOf (...checks: Array<(parts: RequestParts) => void>): (parts: RequestParts) => void {
+  return (parts) => { for (const check of checks) check(parts) }
+}
+
+/** A preValidation hook running `check` on the request; its throw is the 400 it carries. */
+export function checking (check: (parts: RequestParts) => void): preValidationHookHandler {
   return function checkRequest (request, _reply, done) {
-    for (const check of checks) check(request)
+    check(request)
     done()
   }
 }

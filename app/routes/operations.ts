@@ -1,7 +1,9 @@
-// Operational routes: liveness, health, Prometheus metrics and the OpenAPI document.
+// Operational routes: liveness, health, Prometheus metrics, the OpenAPI document and /docs; none stored by any cache.
 import cluster from 'node:cluster'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { NOT_STORED } from '../http/edgeAnswers.js'
 import { clusterMetricsFromPrimary } from '../metrics/clusterMetrics.js'
+import { registerDocs } from '../plugins/external/openapi.js'
 import { Healthy, Ping, Unhealthy } from '../schemas/operations.js'
 
 export interface OperationsOptions {
@@ -10,6 +12,12 @@ export interface OperationsOptions {
 }
 
 const operations: FastifyPluginAsyncTypebox<OperationsOptions> = async (app, { databaseLabel }) => {
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.header('cache-control', NOT_STORED)
+    done()
+  })
+  await registerDocs(app)
+
   app.get('/ping', {
     schema: { tags: ['operations'], summary: 'Liveness: the process answers', response: { 200: Ping } }
   }, async () => ({ status: 'ok' as const }))

@@ -61,8 +61,8 @@ export const DERIVED_TABLES_SQL = `
   INSERT OR IGNORE INTO ghusers_meta (key, value) VALUES ('derived_version', -1), ('total_count', 0);`
 
 /**
- * The profiles' JSON, kept built: SQLite's json_object costs about 1.4 µs a row, most of what
- * reading a page costs, where concatenating stored text costs a fraction. The migration fills it
+ * The profiles' JSON, kept built: SQLite's json_object is most of what reading a page costs,
+ * where concatenating stored text costs a fraction (bench/README.md). The migration fills it
  * from users at once, so derived data that was current stays current (the rest is not rebuilt).
  */
 const FILL_PROFILE_JSON_SQL = `INSERT OR REPLACE INTO ${PROFILE_JSON_TABLE} (id, json) SELECT u.id, ${profileJsonSql('u')} FROM users u;`

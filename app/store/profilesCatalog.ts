@@ -12,9 +12,9 @@ import { type KnownTotal, type MaybePromise, type PageRead, type ProfilesSource,
 const MAX_REMEMBERED_TOTALS = 10_000
 
 /**
- * How long a data version read from the file is trusted before it is read again. Asking SQLite
- * costs a read transaction (file locks: three system calls, 3–10 µs here) on every request that
- * the result cache answers; a write by the seed or another tool shows within this time instead.
+ * How long a data version read from the file is trusted before it is read again: asking SQLite
+ * costs a read transaction (file locks) on every request the answer store answers; a write by the
+ * seed or another tool shows within this time instead.
  */
 export const DATA_VERSION_RECHECK_MS = 100
 

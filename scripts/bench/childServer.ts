@@ -1,8 +1,11 @@
-// Starts an HTTP server as a child process on 127.0.0.1, waits until it serves, and stops it.
+// Starts an HTTP server as a child process on 127.0.0.1, its output going to a log file, waits
+// until it serves, and stops it.
 import { spawn, type ChildProcess } from 'node:child_process'
+import { closeSync, openSync, readFileSync, renameSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { PROJECT_ROOT } from '../../app/paths.js'
 import { cpuTicks, processTree, sampleTreeMemory, treeCpuTicks, type TreeMemoryPeak } from './processTree.js'
 
 const HOST = '127.0.0.1'
@@ -12,9 +15,13 @@ const STOP_TIMEOUT_MS = 15_000
 const SETTLED_MS = 300
 
 export interface ChildServerSpec {
-  /** node's arguments: flags, then a compiled script relative to the project root (`npm run bench` builds first). */
+  /** node's arguments: flags, then a compiled script relative to `cwd`. */
   args: string[]
+  /** The build's folder (`npm run bench` builds first). */
+  cwd: string
   env: Record<string, string>
+  /** Where its stdout and stderr go, as `npm start > file` would send them; removed when it stops. */
+  logFile: string
   /** A path that answers 200 once a process serves. */
   readyPath: string
   /** Server processes to wait for: 1 is the process itself, more are its cluster workers. */
@@ -39,15 +46,14 @@ export function killRunningServers (): void {
 export async function startChildServer (spec: ChildServerSpec): Promise<ChildServer> {
   const port = await freePort()
   const url = `http://${HOST}:${port}`
+  const log = openSync(spec.logFile, 'w')
   const child = spawn(process.execPath, spec.args, {
-    cwd: PROJECT_ROOT,
+    cwd: spec.cwd,
     env: { ...process.env, ...spec.env, HOST, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe']
+    stdio: ['ignore', log, log]
   })
+  closeSync(log)
   running.add(child)
-  let output = ''
-  child.stdout!.on('data', (chunk: Buffer) => { output += chunk.toString() })
-  child.stderr!.on('data', (chunk: Buffer) => { output += chunk.toString() })
   const exited = new Promise<void>((resolve) => child.once('exit', () => {
     running.delete(child)
     resolve()
@@ -60,16 +66,24 @@ export async function startChildServer (spec: ChildServerSpec): Promise<ChildSer
   } catch (error) {
     killTree(child.pid!, 'SIGKILL')
     memory.stop()
-    throw new Error(`${spec.args.join(' ')} did not start: ${(error as Error).message}\n${output}`)
+    throw new Error(`${spec.args.join(' ')} did not start: ${(error as Error).message}\n${readFileSync(spec.logFile, 'utf8').slice(-4000)}`)
   }
 
   return {
     url,
     cpuTicks: () => treeCpuTicks(child.pid!),
     stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        // It died under load: its log is kept out of the run's folder, for whoever reads the errors in the report.
+        const kept = join(tmpdir(), `ghusers-bench-server-${child.pid}.log`)
+        renameSync(spec.logFile, kept)
+        process.stderr.write(`${spec.args.join(' ')} exited (${child.exitCode ?? child.signalCode}) before it was stopped; its log: ${kept}\n`)
+        return memory.stop()
+      }
       child.kill('SIGTERM')
       const stopped = await Promise.race([exited.then(() => true), sleep(STOP_TIMEOUT_MS, false, { ref: false })])
       if (!stopped) killTree(child.pid!, 'SIGKILL')
+      rmSync(spec.logFile, { force: true })
       return memory.stop()
     }
   }

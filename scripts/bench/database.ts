@@ -1,6 +1,7 @@
-// The benchmark's database: a SQLite file in its temporary folder, or a throwaway PostgreSQL
-// database made on the server a --database-url names, dropped at the end.
-import { join } from 'node:path'
+// The benchmark's database: a SQLite file in its temporary folder or kept at --db, or a throwaway
+// PostgreSQL database made on the server a --database-url names, dropped at the end.
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import pg from 'pg'
 import { databaseLabel } from '../../app/store/profilesDatabase.js'
 
@@ -11,13 +12,28 @@ export interface BenchDatabase {
   serverEnv: Record<string, string>
   /** The seed CLI's arguments that write to it. */
   seedArgs: string[]
+  /** It holds a database seeded by an earlier run, measured as it is. */
+  seeded: boolean
   /** Removes it (the file goes with the temporary folder). */
   drop: () => Promise<void>
 }
 
 export function sqliteFile (dir: string): BenchDatabase {
   const path = join(dir, 'github_users.db')
-  return { description: `SQLite file (${path})`, serverEnv: { DATABASE_PATH: path }, seedArgs: ['--db', path], drop: async () => {} }
+  return { description: `SQLite file (${path})`, serverEnv: { DATABASE_PATH: path }, seedArgs: ['--db', path], seeded: false, drop: async () => {} }
+}
+
+/** The file --db names, kept after the run so that the next one need not seed it again. */
+export function keptSqliteFile (file: string): BenchDatabase {
+  const path = resolve(file)
+  const seeded = existsSync(path)
+  return {
+    description: `SQLite file (${path}, kept between runs${seeded ? ', seeded by an earlier one' : ''})`,
+    serverEnv: { DATABASE_PATH: path },
+    seedArgs: ['--db', path],
+    seeded,
+    drop: async () => {}
+  }
 }
 
 /** A new database on the server of `url` (whose user may create databases), for this run only. */
@@ -38,6 +54,7 @@ export async function throwawayPostgres (url: string): Promise<BenchDatabase> {
     description: `PostgreSQL ${version}, a database made for this run (${databaseLabel({ databasePath: '', databaseUrl: databaseUrl.toString() })})`,
     serverEnv: { DATABASE_URL: databaseUrl.toString() },
     seedArgs: ['--database-url', databaseUrl.toString()],
+    seeded: false,
     drop: async () => {
       const client = new pg.Client(url)
       await client.connect()

@@ -16,6 +16,10 @@ export interface BenchOptions {
   out: string | false
   /** A PostgreSQL server to measure instead of a SQLite file (a database is made on it for the run). */
   databaseUrl?: string
+  /** A SQLite file kept between runs: seeded when it does not exist, measured as it is when it does. */
+  db?: string
+  /** A git ref whose build is measured beside this checkout's, scenario by scenario. */
+  compare?: string
 }
 
 export const DEFAULT_OUT = 'bench/RESULTS.md'
@@ -28,6 +32,13 @@ function workerList (value: string): number[] {
   return counts
 }
 
+function nonEmpty (what: string) {
+  return (value: string) => {
+    if (!value.trim()) throw new InvalidArgumentError(`expected ${what}.`)
+    return value
+  }
+}
+
 function benchProgram (): Command {
   return new Command('npm run bench --')
     .description('Seed a sample database, serve it with the real server and measure every scenario with autocannon.')
@@ -36,16 +47,17 @@ function benchProgram (): Command {
     .addOption(new Option('--warmup <seconds>', 'unmeasured seconds before each scenario').argParser(integerIn(0, 600)).default(1))
     .addOption(new Option('--connections <n>', 'concurrent connections').argParser(integerIn(1, 1000)).default(10))
     .addOption(new Option('--workers <list>', 'comma-separated WEB_CONCURRENCY values to measure').argParser(workerList).default([1, 2], '1,2'))
-    .addOption(new Option('--out <path>', 'markdown report to write').default(DEFAULT_OUT).argParser((value: string) => {
-      if (!value.trim()) throw new InvalidArgumentError('expected a file path.')
-      return value
-    }))
+    .addOption(new Option('--out <path>', 'markdown report to write').default(DEFAULT_OUT).argParser(nonEmpty('a file path')))
     .addOption(new Option('--no-out', 'only print the report'))
     .addOption(new Option('--database-url <url>', `measure PostgreSQL: a database is made on this server for the run, then dropped (report: ${DEFAULT_POSTGRES_OUT})`)
       .argParser((value: string) => {
         if (!isPostgresUrl(value)) throw new InvalidArgumentError('expected a postgres:// or postgresql:// URL.')
         return value
       }))
+    .addOption(new Option('--db <file>', 'a SQLite file kept between runs: seeded with --users when it does not exist, reused as it is when it does')
+      .conflicts('databaseUrl').argParser(nonEmpty('a file path')))
+    .addOption(new Option('--compare <git-ref>', 'also build this git ref (in a temporary folder, with this checkout\'s node_modules) and measure it beside this checkout, scenario by scenario')
+      .argParser(nonEmpty('a git ref')))
     .showHelpAfterError()
     .exitOverride()
 }

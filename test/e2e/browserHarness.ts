@@ -8,9 +8,9 @@ import { join } from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page, type Route } from 'playwright-core'
 import { afterAll, beforeAll, expect } from 'vitest'
 import { buildApp } from '../../app/app.js'
+import { CHROMIUM_PATH } from '../helpers/debianPackages.js'
 import { appConfig, sampleDatabase } from '../helpers/fixtures.js'
 
-export const CHROMIUM_PATH = '/usr/bin/chromium'
 export const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run'
@@ -43,7 +43,7 @@ export const STRICT_CSP = [
 
 export function launchChromium (): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`${CHROMIUM_PATH} is missing: install Debian's chromium (apt-get install -y chromium); .ci/run does`)
+    throw new Error(`${CHROMIUM_PATH} is missing: install Debian's chromium (apt-get install -y chromium); npm test does, as root`)
   }
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true })
 }

@@ -1,16 +1,15 @@
-// A real PostgreSQL for the tests (Debian's postgresql; .ci/run installs it): a throwaway cluster
+// A real PostgreSQL for the tests (Debian's postgresql; npm test installs it): a throwaway cluster
 // in a temporary folder, on a free port of 127.0.0.1, one per test file, stopped when the file ends.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { chownSync, readdirSync, readFileSync } from 'node:fs'
+import { chownSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
 import { cleanUpLater } from './cleanup.js'
+import { POSTGRES_ROOT, postgresBinDirectory } from './debianPackages.js'
 import { temporaryDirectory } from './fixtures.js'
 import { freePort } from './freePort.js'
-
-const POSTGRES_ROOT = '/usr/lib/postgresql'
 
 export interface PostgresServer {
   /** A new, empty database on this server: its postgres:// URL. */
@@ -23,9 +22,9 @@ export interface PostgresServer {
 
 /** The newest installed version's bin folder. */
 function binDirectory (): string {
-  const versions = readdirSync(POSTGRES_ROOT).filter((name) => /^\d+$/.test(name)).sort((a, b) => Number(b) - Number(a))
-  if (!versions[0]) throw new Error(`no PostgreSQL under ${POSTGRES_ROOT}: apt-get install postgresql`)
-  return join(POSTGRES_ROOT, versions[0], 'bin')
+  const bin = postgresBinDirectory()
+  if (!bin) throw new Error(`no PostgreSQL under ${POSTGRES_ROOT}: apt-get install postgresql (npm test does, as root)`)
+  return bin
 }
 
 /** PostgreSQL refuses to run as root: as root, run it as the postgres user Debian's package made. */

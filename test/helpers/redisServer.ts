@@ -1,14 +1,13 @@
-// A real Redis for the tests (Debian's redis-server; .ci/run installs it): one process per call,
+// A real Redis for the tests (Debian's redis-server; npm test installs it): one process per call,
 // on a free port of 127.0.0.1, keeping nothing on disk, stopped when the test (or file) ends.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { createConnection } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { cleanUpLater } from './cleanup.js'
+import { REDIS_SERVER } from './debianPackages.js'
 import { freePort } from './freePort.js'
 import { temporaryDirectory } from './fixtures.js'
-
-export const REDIS_SERVER = '/usr/bin/redis-server'
 
 export interface RedisServer {
   url: string

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import BetterSqlite3 from 'better-sqlite3'
 import type { FastifyInstance } from 'fastify'
 import { describe, expect, it } from 'vitest'
-import { NOT_STORED } from '../../app/http/conditionalGet.js'
+import { NOT_STORED } from '../../app/http/edgeAnswers.js'
 import { sampleAccountAt, sampleAccounts } from '../../app/seed/sampleAccounts.js'
 import { seedDatabase } from '../../app/seed/seedDatabase.js'
 import { DATA_VERSION_RECHECK_MS } from '../../app/store/profilesCatalog.js'
@@ -135,14 +135,14 @@ describe('the result cache', () => {
   it('holds at most its configured number of results', async () => {
     const app = await build(await sampleDatabase(100), { resultCache: { enabled: true, maxEntries: 3, maxBytes: 1 << 20 } })
     for (let page = 1; page <= 10; page++) await app.inject(`/api/users/profiles?pagination=10&page=${page}`)
-    expect(app.resultCache.stats.entries).toBe(3)
+    expect(app.answerStore.stats.entries).toBe(3)
   })
 
   it('holds at most its configured number of bytes', async () => {
     const app = await build(await sampleDatabase(100), { resultCache: { enabled: true, maxEntries: 100, maxBytes: 20_000 } })
     for (let page = 1; page <= 10; page++) await app.inject(`/api/users/profiles?pagination=25&page=${page % 4 + 1}`)
     for (let page = 1; page <= 10; page++) await app.inject(`/users/${page % 4 + 1}`)
-    const { entries, bytes } = app.resultCache.stats
+    const { entries, bytes } = app.answerStore.stats
     expect(bytes).toBeGreaterThan(0)
     expect(bytes).toBeLessThanOrEqual(20_000)
     expect(entries).toBeLessThan(8)
@@ -162,15 +162,15 @@ describe('the result cache', () => {
     const path = await sampleDatabase(30)
     const app = await build(path, { resultCache: { enabled: true, maxEntries: 10, maxBytes: 1 << 20 } })
     const first = await app.inject('/api/users/profiles')
-    expect(app.resultCache.stats).toMatchObject({ entries: 1, hits: 0, misses: 1 })
+    expect(app.answerStore.stats).toMatchObject({ entries: 1, hits: 0, misses: 1 })
     const second = await app.inject('/api/users/profiles')
-    expect(app.resultCache.stats).toMatchObject({ entries: 1, hits: 1, misses: 1 })
+    expect(app.answerStore.stats).toMatchObject({ entries: 1, hits: 1, misses: 1 })
     expect(second.body).toBe(first.body)
     expect(second.headers.etag).toBe(first.headers.etag)
     expect(second.headers.link).toBe(first.headers.link)
     await seedDatabase({ databasePath: path, batches: sampleAccounts({ since: 0, total: 31 }) })
     await untilWritesShow()
     expect((await app.inject('/api/users/profiles')).json().total).toBe(31)
-    expect(app.resultCache.stats.entries).toBe(1)
+    expect(app.answerStore.stats.entries).toBe(1)
   })
 })

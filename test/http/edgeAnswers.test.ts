@@ -73,6 +73,20 @@ describe('answers Fastify would write itself', async () => {
     expect(more).toEqual([])
   })
 
+  it('a page URL with raw non-ASCII bytes gets the HTML 400 page with our headers; an /api one gets JSON', async () => {
+    const { socket, received } = await connect(app)
+    socket.end(Buffer.from('GET /users?PAGE=\xfc HTTP/1.1\r\nHost: x\r\n\r\n', 'latin1'))
+    const [page] = parseResponses(await received)
+    expect(page!.status).toBe(400)
+    expect(page!.headers).toMatchObject({ ...SECURITY_HEADERS, 'cache-control': 'no-store', 'content-type': 'text/html; charset=utf-8' })
+    expect(page!.body).toMatch(/<!doctype html>/i)
+    expect(page!.body).toContain('href="/users"')
+
+    const api = await connect(app)
+    api.socket.end(Buffer.from('GET /api/users/profiles?username=\xfc HTTP/1.1\r\nHost: x\r\n\r\n', 'latin1'))
+    expectOurError(parseResponses(await api.received)[0]!, 400)
+  })
+
   it('a header block over the limit gets a 431 with our headers', async () => {
     const [response] = await exchange(app, `GET /api/users/profiles HTTP/1.1\r\nHost: x\r\nX-Filler: ${'a'.repeat(SERVER_LIMITS.maxHeaderSize + 1)}\r\n\r\n`)
     expectOurError(response!, 431)

@@ -100,7 +100,7 @@ describe('the service on PostgreSQL', async () => {
     }
   })
 
-  it('answers a URL again at the front door, reading PostgreSQL each time, and leaves an outage to Fastify\'s 503', async () => {
+  it('answers a URL again through Fastify\'s hooks every time, and reads PostgreSQL anew after a seed made elsewhere', async () => {
     const databaseUrl = await seededPostgres(30)
     const machine = await build('/nonexistent/d.db', { databaseUrl, resultCache: { enabled: false, maxEntries: 1, maxBytes: 1 } })
     const fastifySaw: string[] = []
@@ -113,24 +113,14 @@ describe('the service on PostgreSQL', async () => {
     const url = '/api/users/profiles?pagination=3'
     const get = async () => fetch(`http://127.0.0.1:${port}${url}`)
     const built = await (await get()).text()
-    const atDoor = await get()
-    expect(atDoor.status).toBe(200)
-    expect(await atDoor.text()).toBe(built)
-    expect(fastifySaw).toEqual([url])
+    const again = await get()
+    expect(again.status).toBe(200)
+    expect(await again.text()).toBe(built)
+    expect(fastifySaw).toEqual([url, url])
 
     await seedPostgres({ databaseUrl, batches: sampleAccounts({ since: 0, total: 45 }) })
     await vi.waitFor(async () => expect((await (await get()).json() as { total: number }).total).toBe(45), { timeout: 5_000 })
-    expect(fastifySaw).toEqual([url])
-
-    await postgres.stop()
-    try {
-      const down = await get()
-      expect(down.status).toBe(503)
-      expect(await down.json()).toMatchObject({ statusCode: 503, message: expect.stringContaining('database') })
-      expect(fastifySaw).toEqual([url, url])
-    } finally {
-      await postgres.start()
-    }
+    expect(fastifySaw.every((seen) => seen === url)).toBe(true)
   })
 
   it('answers 503 while PostgreSQL is down, and recovers when it is back', async () => {

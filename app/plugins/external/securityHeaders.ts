@@ -1,8 +1,5 @@
-// Security headers on every response: helmet's, computed once at start-up.
-//
-// @fastify/helmet calls helmet(options) again on every request, rebuilding every header value
-// (the README's "Security headers" measures it). The headers depend only on the options, so we
-// ask helmet for them once; the app's one onRequest hook sets them with its other fixed headers.
+// The security headers' options (helmet's, set on every answer by plugins/external/helmet.ts), and
+// the headers they make, for the few answers written before any hook runs (app/http/edgeAnswers.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import helmet, { type HelmetOptions } from 'helmet'
 
@@ -31,7 +28,7 @@ export const CONTENT_SECURITY_POLICY = {
  * Helmet's defaults, with frames denied, minus five headers for software that no longer ships
  * (X-Download-Options: IE 8; X-Permitted-Cross-Domain-Policies: Flash and Acrobat; X-XSS-Protection:
  * the removed XSS auditors; X-DNS-Prefetch-Control and Origin-Agent-Cluster: hints with nothing to
- * protect here). Every header costs each answer its share (README: "Security headers").
+ * protect here).
  */
 export const HELMET_OPTIONS: HelmetOptions = {
   contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
@@ -55,5 +52,5 @@ export function helmetHeaders (options: HelmetOptions): Record<string, string> {
   return headers
 }
 
-/** Every response's security headers. */
+/** The security headers, for an answer no hook sees. */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze(helmetHeaders(HELMET_OPTIONS))

@@ -2,13 +2,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { CSV, type ExportFormat, exportFileName, NDJSON } from '../../http/exportFormats.js'
 import { ExportStream } from '../../http/exportStream.js'
-import { entityTag, ifNoneMatchHits, NOT_STORED } from '../../http/conditionalGet.js'
+import { ANSWER_LIFETIME_MS, entityTag, type Representation } from '../../http/answers.js'
+import { NOT_STORED } from '../../http/edgeAnswers.js'
 import { checking, profilesQueryRules } from '../../query/profilesQuery.js'
 import { ExportBusy, exportFile, ExportQuery } from '../../schemas/exports.js'
 import { API_ERRORS, NotModified } from '../../schemas/profiles.js'
 
 export interface ExportsRoutesOptions {
-  cacheControl: string
   /** Exports this process streams at once (EXPORT_CONCURRENCY). */
   concurrency: number
 }
@@ -17,11 +17,18 @@ const EXPORT_PARAMETERS = Object.keys(ExportQuery.properties)
 /** Seconds a client turned away is asked to wait: an export of a million rows takes a few. */
 const RETRY_AFTER_SECONDS = 10
 
-const exportsRoutes: FastifyPluginAsyncTypebox<ExportsRoutesOptions> = async (app, { cacheControl, concurrency }) => {
+const exportsRoutes: FastifyPluginAsyncTypebox<ExportsRoutesOptions> = async (app, { concurrency }) => {
   let running = 0
-  const preValidation = checking(profilesQueryRules({ unknown: 'reject', emptyMeansAbsent: false, known: EXPORT_PARAMETERS }))
+  const check = profilesQueryRules({ unknown: 'reject', emptyMeansAbsent: false, known: EXPORT_PARAMETERS })
 
   for (const format of [CSV, NDJSON] as ExportFormat[]) {
+    const file: Representation = {
+      check,
+      key: ({ query }) => {
+        const { order_by: order, username, id, type } = query as ExportQuery
+        return `api-export:${format.extension}:${JSON.stringify([order, username ?? null, id ?? null, type ?? null])}`
+      }
+    }
     app.get(`/users/profiles.${format.extension}`, {
       schema: {
         tags: ['profiles'],
@@ -39,13 +46,10 @@ const exportsRoutes: FastifyPluginAsyncTypebox<ExportsRoutesOptions> = async (ap
           503: ExportBusy
         }
       },
-      preValidation
+      config: { representation: file },
+      preValidation: checking(check)
     }, async (request, reply) => {
       const query = request.query
-      const key = `api-export:${format.extension}:${JSON.stringify([query.order_by, query.username ?? null, query.id ?? null, query.type ?? null])}`
-      const conditional = request.headers['if-none-match']
-      const currentTag = entityTag(key, app.profiles.dataVersion())
-      if (ifNoneMatchHits(conditional, currentTag)) return reply.code(304).headers({ etag: currentTag, 'cache-control': cacheControl }).send(null)
       if (running >= concurrency) {
         return reply.code(503).headers({ 'retry-after': String(RETRY_AFTER_SECONDS), 'cache-control': NOT_STORED }).send({
           statusCode: 503,
@@ -61,24 +65,16 @@ const exportsRoutes: FastifyPluginAsyncTypebox<ExportsRoutesOptions> = async (ap
       }
       try {
         const exported = await app.profileExports.open(query)
-        // The snapshot may be newer than the version the tag above was made at.
-        const etag = entityTag(key, exported.dataVersion)
-        if (ifNoneMatchHits(conditional, etag)) {
-          await exported.close()
-          release()
-          return reply.code(304).headers({ etag, 'cache-control': cacheControl }).send(null)
-        }
         const stream = new ExportStream(exported, format)
         // Its place is free once its rows are all read ('end'), or when it stops early ('close').
         stream.once('end', release).once('close', release)
         // A reader that goes away ends the export (and its snapshot) at once.
         reply.raw.once('close', () => stream.destroy())
-        return reply.code(200).headers({
+        // Tagged at the snapshot's version, which may be newer than the one this request began at.
+        return reply.etag(entityTag(file.key(request), exported.dataVersion), ANSWER_LIFETIME_MS).code(200).headers({
           'content-type': format.contentType,
           'content-disposition': `attachment; filename="${exportFileName(query, format)}"`,
-          'x-total-count': String(exported.total),
-          etag,
-          'cache-control': cacheControl
+          'x-total-count': String(exported.total)
         // The 200's schema describes the file for the document; the type provider cannot type a stream.
         }).send(stream as never)
       } catch (error) {

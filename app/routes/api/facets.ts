@@ -1,19 +1,20 @@
 // GET /api/users/facets: rows per type for the list's filters, cached like the list.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { answer } from '../../http/conditionalGet.js'
+import { answer, type Representation } from '../../http/answers.js'
 import { canonicalFiltersKey, checking, profilesQueryRules } from '../../query/profilesQuery.js'
 import { FacetsQuery, FacetsResponse } from '../../schemas/facets.js'
 import { API_ERRORS, NotModified } from '../../schemas/profiles.js'
 import { whenReady } from '../../store/profilesSource.js'
 
-export interface FacetsRoutesOptions {
-  cacheControl: string
-}
-
 const JSON_TYPE = 'application/json; charset=utf-8'
 const FACETS_PARAMETERS = Object.keys(FacetsQuery.properties)
 
-const facetsRoutes: FastifyPluginAsyncTypebox<FacetsRoutesOptions> = async (app, { cacheControl }) => {
+const facets: Representation = {
+  check: profilesQueryRules({ unknown: 'reject', emptyMeansAbsent: false, known: FACETS_PARAMETERS }),
+  key: ({ query }) => `api-facets:${canonicalFiltersKey(query as FacetsQuery)}`
+}
+
+const facetsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/users/facets', {
     schema: {
       tags: ['profiles'],
@@ -24,10 +25,11 @@ const facetsRoutes: FastifyPluginAsyncTypebox<FacetsRoutesOptions> = async (app,
       querystring: FacetsQuery,
       response: { 200: FacetsResponse, 304: NotModified, ...API_ERRORS }
     },
-    preValidation: checking(profilesQueryRules({ unknown: 'reject', emptyMeansAbsent: false, known: FACETS_PARAMETERS }))
-  }, (request, reply) => {
+    config: { representation: facets },
+    preValidation: checking(facets.check)
+  }, async (request, reply) => {
     const filters = request.query
-    return answer(request, reply, `api-facets:${canonicalFiltersKey(filters)}`, cacheControl, () => whenReady(app.profileFacets.read(filters), (read) => ({
+    return answer(request, reply, () => whenReady(app.profileFacets.read(filters), (read) => ({
       dataVersion: read.dataVersion,
       contentType: JSON_TYPE,
       headers: {},

@@ -1,10 +1,11 @@
-// The JSON API under /api: cross-origin reads, a per-client rate limit, caching, JSON errors and 404s.
+// The JSON API under /api: cross-origin reads, a per-client rate limit, HTTP caching, JSON errors and 404s.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { RateLimitConfig } from '../../config.js'
-import { NOT_STORED, publicCacheControl } from '../../http/conditionalGet.js'
+import { NOT_STORED } from '../../http/edgeAnswers.js'
 import { publicError } from '../../http/errors.js'
-import { allowCrossOriginReads } from '../../plugins/external/cors.js'
-import { limitRequestRate } from '../../plugins/external/rateLimit.js'
+import caching from '../../plugins/external/caching.js'
+import cors from '../../plugins/external/cors.js'
+import rateLimit from '../../plugins/external/rateLimit.js'
 import exportsRoutes from './exports.js'
 import facetsRoutes from './facets.js'
 import profilesRoutes from './profiles.js'
@@ -17,12 +18,11 @@ export interface ApiOptions {
   exportConcurrency: number
 }
 
-const api: FastifyPluginAsyncTypebox<ApiOptions> = async (app, { httpCacheMaxAge, rateLimit, publicUrl, exportConcurrency }) => {
-  // In this order: a 429 carries the CORS headers too, and the preflights' scope, created before
-  // the rate limit's hook is added, is not limited.
-  await allowCrossOriginReads(app)
-  await limitRequestRate(app, rateLimit)
-  const cacheControl = publicCacheControl(httpCacheMaxAge)
+const api: FastifyPluginAsyncTypebox<ApiOptions> = async (app, options) => {
+  // In this order: a 429 carries the CORS headers, and a 304 counts against the budget.
+  await app.register(cors)
+  await app.register(rateLimit, options.rateLimit)
+  await app.register(caching, { maxAge: options.httpCacheMaxAge, store: app.answerStore })
 
   app.setErrorHandler((error, request, reply) => {
     const body = publicError(error)
@@ -33,10 +33,10 @@ const api: FastifyPluginAsyncTypebox<ApiOptions> = async (app, { httpCacheMaxAge
     statusCode: 404, error: 'Not Found', message: `No route ${request.method} ${request.url.split('?')[0]}`
   }))
 
-  await app.register(profilesRoutes, { cacheControl })
-  await app.register(githubApi, { prefix: '/v3', cacheControl, publicUrl })
-  await app.register(facetsRoutes, { cacheControl })
-  await app.register(exportsRoutes, { cacheControl, concurrency: exportConcurrency })
+  await app.register(profilesRoutes)
+  await app.register(githubApi, { prefix: '/v3', publicUrl: options.publicUrl })
+  await app.register(facetsRoutes)
+  await app.register(exportsRoutes, { concurrency: options.exportConcurrency })
 }
 
 export default api

@@ -1,26 +1,22 @@
 // GET /api/users/profiles and /api/users/profiles/:id.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import createError from 'http-errors'
-import { answer, answerKnownUrl, type BuiltAnswer } from '../../http/conditionalGet.js'
+import { answer, type BuiltAnswer, type Representation } from '../../http/answers.js'
 import {
-  apiListHrefs, canonicalQueryKey, checking, linkHeader, pageCount, pageLinks, profilesQueryRules, profilesSearchParams,
+  allOf, apiListHrefs, canonicalQueryKey, checking, linkHeader, pageCount, pageLinks, profilesQueryRules, profilesSearchParams,
   rejectQueryParameters, requireDigits
 } from '../../query/profilesQuery.js'
 import { decodeCursor, encodeCursor } from '../../query/profilesCursor.js'
 import { API_ERRORS, NotModified, ProfileParams, ProfileResponse, ProfilesListQuery, ProfilesPage } from '../../schemas/profiles.js'
-import { type PageRead, whenReady } from '../../store/profilesSource.js'
-
-export interface ProfilesRoutesOptions {
-  cacheControl: string
-}
+import type { PageRead } from '../../store/profilesSource.js'
 
 const ID_PARAM = new Set(['id'])
 const JSON_TYPE = 'application/json; charset=utf-8'
 
 /**
  * The list's JSON, in ProfilesPage's shape. The results array comes from the database already as
- * JSON (every text column a JSON string), and the envelope holds only numbers, an order_by from a fixed
- * set and links we build: so it is assembled as text rather than parsed and serialised again.
+ * JSON, and the envelope holds only numbers, an order_by from a fixed set and links we build: so
+ * it is assembled as text rather than parsed and serialised again.
  */
 function listAnswer (query: ProfilesListQuery, { dataVersion, total, resultsJson, nextAfter }: PageRead): BuiltAnswer {
   const pages = pageCount(total, query.pagination)
@@ -41,7 +37,17 @@ function listAnswer (query: ProfilesListQuery, { dataVersion, total, resultsJson
   return { dataVersion, contentType: JSON_TYPE, headers, body }
 }
 
-const profilesRoutes: FastifyPluginAsyncTypebox<ProfilesRoutesOptions> = async (app, { cacheControl }) => {
+const list: Representation = {
+  check: profilesQueryRules({ unknown: 'reject', emptyMeansAbsent: false, cursor: true }),
+  key: ({ query }) => `api-list:${canonicalQueryKey(query as ProfilesListQuery)}`
+}
+
+const one: Representation = {
+  check: allOf(rejectQueryParameters, ({ params }) => requireDigits(params as Record<string, unknown>, ID_PARAM, 'Path parameter')),
+  key: ({ params }) => `api-profile:${(params as { id: number }).id}`
+}
+
+const profilesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/users/profiles', {
     schema: {
       tags: ['profiles'],
@@ -52,15 +58,13 @@ const profilesRoutes: FastifyPluginAsyncTypebox<ProfilesRoutesOptions> = async (
       querystring: ProfilesListQuery,
       response: { 200: ProfilesPage, 304: NotModified, ...API_ERRORS }
     },
-    onRequest: answerKnownUrl(cacheControl),
-    preValidation: checking(profilesQueryRules({ unknown: 'reject', emptyMeansAbsent: false, cursor: true }))
-  }, (request, reply) => {
-    // The build closes over the query only, never the request: the front door may keep it for later requests.
+    config: { representation: list },
+    preValidation: checking(list.check)
+  }, async (request, reply) => {
     const listQuery = request.query
     const { after, ...query } = listQuery
     const page = after === undefined ? query : { ...query, after: decodeCursor(query, after) }
-    return answer(request, reply, `api-list:${canonicalQueryKey(listQuery)}`, cacheControl,
-      () => whenReady(app.profiles.readPage(page), (read) => listAnswer(listQuery, read)))
+    return answer(request, reply, async () => listAnswer(listQuery, await app.profiles.readPage(page)))
   })
 
   app.get('/users/profiles/:id', {
@@ -71,23 +75,16 @@ const profilesRoutes: FastifyPluginAsyncTypebox<ProfilesRoutesOptions> = async (
       params: ProfileParams,
       response: { 200: ProfileResponse, 304: NotModified, ...API_ERRORS }
     },
-    onRequest: answerKnownUrl(cacheControl),
-    preValidation: checking(
-      rejectQueryParameters,
-      (request) => requireDigits(request.params as Record<string, unknown>, ID_PARAM, 'Path parameter')
-    )
-  }, (request, reply) => {
+    config: { representation: one },
+    preValidation: checking(one.check)
+  }, async (request, reply) => {
     const { id } = request.params
-    // The route's 200 schema serialises it (columns another tool filled oddly still come out
-    // strings), without the reply: the front door may call this build again for later requests.
-    const serialize = reply.getSerializationFunction('200')
-    if (!serialize) throw new Error('GET /users/profiles/:id needs its 200 response schema')
-    return answer(request, reply, `api-profile:${id}`, cacheControl, () => {
+    return answer(request, reply, async () => {
       const dataVersion = app.profiles.dataVersion()
-      return whenReady(app.profiles.findById(id), (profile) => {
-        if (!profile) throw createError(404, `No profile with id ${id}`)
-        return { dataVersion, contentType: JSON_TYPE, headers: {}, body: serialize(profile) }
-      })
+      const profile = await app.profiles.findById(id)
+      if (!profile) throw createError(404, `No profile with id ${id}`)
+      // The route's 200 schema serialises it: columns another tool filled oddly still come out strings.
+      return { dataVersion, contentType: JSON_TYPE, headers: {}, body: reply.serialize(profile) as string }
     })
   })
 }

@@ -2,7 +2,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify'
 import createError from 'http-errors'
-import { answer, NOT_STORED } from '../../http/conditionalGet.js'
+import { answer, type Representation } from '../../http/answers.js'
+import { NOT_STORED } from '../../http/edgeAnswers.js'
 import { publicError } from '../../http/errors.js'
 import { checking, requireDigits } from '../../query/profilesQuery.js'
 import {
@@ -12,13 +13,24 @@ import { NotModified, type Profile } from '../../schemas/profiles.js'
 import { whenReady } from '../../store/profilesSource.js'
 
 export interface GitHubApiOptions {
-  cacheControl: string
   /** PUBLIC_URL: where clients reach the service; the API's absolute URLs start with it. */
   publicUrl: string
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8'
 const QUERY_INTEGERS = new Set(['since', 'per_page'])
+
+const userList: Representation = {
+  check: ({ query }) => requireDigits(query as Record<string, unknown>, QUERY_INTEGERS, 'Query parameter'),
+  // Unknown parameters are ignored, so only these two name the answer.
+  key: ({ query }) => { const { since, per_page: perPage } = query as GitHubUsersQuery; return `v3-users:${since}:${perPage}` }
+}
+
+const oneUser: Representation = {
+  // Any login the schema lets through names an answer.
+  check: () => {},
+  key: ({ params }) => `v3-user:${(params as { login: string }).login}`
+}
 
 /** The error body GitHub sends, for a reply of `statusCode`; 404s say "Not Found", as GitHub's do. */
 export function githubError (statusCode: number, message: string, documentationUrl: string): GitHubError {
@@ -48,7 +60,7 @@ const githubRateLimitHeaders: onSendHookHandler = function (_request, reply: Fas
   done(null, payload)
 }
 
-const githubApi: FastifyPluginAsyncTypebox<GitHubApiOptions> = async (app, { cacheControl, publicUrl }) => {
+const githubApi: FastifyPluginAsyncTypebox<GitHubApiOptions> = async (app, { publicUrl }) => {
   const usersUrl = `${publicUrl}/api/v3/users`
   const githubUser = (profile: Profile): GitHubUser => ({
     login: profile.username,
@@ -77,12 +89,13 @@ const githubApi: FastifyPluginAsyncTypebox<GitHubApiOptions> = async (app, { cac
       querystring: GitHubUsersQuery,
       response: { 200: GitHubUserList, 304: NotModified, ...GITHUB_ERRORS }
     },
-    preValidation: checking((request) => requireDigits(request.query as Record<string, unknown>, QUERY_INTEGERS, 'Query parameter'))
-  }, (request, reply) => {
+    config: { representation: userList },
+    preValidation: checking(userList.check)
+  }, async (request, reply) => {
     const { since, per_page: perPage } = request.query
     const serialize = reply.getSerializationFunction('200')
     if (!serialize) throw new Error('GET /api/v3/users needs its 200 response schema')
-    return answer(request, reply, `v3-users:${since}:${perPage}`, cacheControl, () => {
+    return answer(request, reply, () => {
       const dataVersion = app.profiles.dataVersion()
       // One row more than the page says whether another page follows.
       return whenReady(app.profiles.listAfterId(since, perPage + 1), (profiles) => {
@@ -101,12 +114,13 @@ const githubApi: FastifyPluginAsyncTypebox<GitHubApiOptions> = async (app, { cac
       summary: "One account by login, ignoring case, in GitHub's format (GitHub's GET /users/{username})",
       params: GitHubUserParams,
       response: { 200: GitHubUserResponse, 304: NotModified, ...GITHUB_ERRORS }
-    }
-  }, (request, reply) => {
+    },
+    config: { representation: oneUser }
+  }, async (request, reply) => {
     const { login } = request.params
     const serialize = reply.getSerializationFunction('200')
     if (!serialize) throw new Error('GET /api/v3/users/:login needs its 200 response schema')
-    return answer(request, reply, `v3-user:${login}`, cacheControl, () => {
+    return answer(request, reply, () => {
       const dataVersion = app.profiles.dataVersion()
       return whenReady(app.profiles.findByLogin(login), (profile) => {
         if (!profile) throw createError(404, 'Not Found')

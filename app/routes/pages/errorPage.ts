@@ -1,6 +1,6 @@
 // The HTML error page: a status, a message, and ways back.
 import type { FastifyInstance, FastifyReply } from 'fastify'
-import { NOT_STORED } from '../../http/conditionalGet.js'
+import { NOT_STORED } from '../../http/edgeAnswers.js'
 
 export interface ErrorPage {
   statusCode: number

@@ -6,12 +6,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import createError from 'http-errors'
 import { Type } from 'typebox'
-import { answerAsync, answerKnownUrl, publicCacheControl } from '../../http/conditionalGet.js'
+import { answer, type Representation, type RequestParts } from '../../http/answers.js'
 import { publicError } from '../../http/errors.js'
 import { VIEWS_DIR } from '../../paths.js'
 import {
-  canonicalQueryKey, checking, pageCount, profilesQueryRules, requireDigits, usersPageHref
+  allOf, canonicalQueryKey, checking, pageCount, profilesQueryRules, requireDigits, usersPageHref
 } from '../../query/profilesQuery.js'
+import caching from '../../plugins/external/caching.js'
 import { MAX_ACCOUNT_ID, type Profile, ProfilesQuery } from '../../schemas/profiles.js'
 import { type ErrorPage, HOME_LINK, sendErrorPage } from './errorPage.js'
 import { usersView } from './usersView.js'
@@ -35,7 +36,8 @@ function templatesVersion (): string {
 }
 
 const pages: FastifyPluginAsyncTypebox<PagesOptions> = async (app, { httpCacheMaxAge }) => {
-  const cacheControl = publicCacheControl(httpCacheMaxAge)
+  await app.register(caching, { maxAge: httpCacheMaxAge, store: app.answerStore })
+  // The templates' version is part of every key, so a deploy never revalidates old HTML as current.
   const viewsVersion = templatesVersion()
 
   app.setErrorHandler((error, request, reply) => {
@@ -51,25 +53,30 @@ const pages: FastifyPluginAsyncTypebox<PagesOptions> = async (app, { httpCacheMa
     links: [HOME_LINK]
   }))
 
-  const schema = { querystring: ProfilesQuery, hide: true }
-  const onRequest = answerKnownUrl(cacheControl)
   const queryRules = profilesQueryRules({ unknown: 'ignore', emptyMeansAbsent: true })
-  const preValidation = checking(queryRules)
+  /** The page asked for: the path's page, else the query's. */
+  const pageQuery = ({ query, params }: RequestParts): ProfilesQuery => {
+    const page = (params as { page?: number }).page
+    return page === undefined ? query as ProfilesQuery : { ...query as ProfilesQuery, page }
+  }
+  const firstPage: Representation = {
+    check: queryRules,
+    key: (parts) => `users-page:${viewsVersion}:${canonicalQueryKey(pageQuery(parts))}`
+  }
+  const numberedPage: Representation = {
+    check: allOf(({ params }) => requireDigits(params as Record<string, unknown>, PAGE_PARAM, 'Path parameter'), queryRules),
+    key: firstPage.key
+  }
+  const schema = { querystring: ProfilesQuery, hide: true }
+  const route = (representation: Representation) => ({ config: { representation }, preValidation: checking(representation.check) })
 
-  app.get('/', { schema, onRequest, preValidation }, async (request, reply) => renderUsers(request.query, reply))
-  app.get('/users', { schema, onRequest, preValidation }, async (request, reply) => renderUsers(request.query, reply))
-  app.get('/users/:page', {
-    schema: { ...schema, params: PageParams },
-    onRequest,
-    preValidation: checking(
-      (request) => requireDigits(request.params as Record<string, unknown>, PAGE_PARAM, 'Path parameter'),
-      queryRules
-    )
-  }, async (request, reply) => renderUsers({ ...request.query, page: request.params.page }, reply))
+  app.get('/', { schema, ...route(firstPage) }, async (request, reply) => renderUsers(request.query, reply))
+  app.get('/users', { schema, ...route(firstPage) }, async (request, reply) => renderUsers(request.query, reply))
+  app.get('/users/:page', { schema: { ...schema, params: PageParams }, ...route(numberedPage) },
+    async (request, reply) => renderUsers(pageQuery(request), reply))
 
   async function renderUsers (query: ProfilesQuery, reply: FastifyReply) {
-    // The templates' version is part of the key, so a deploy never revalidates old HTML as current.
-    return answerAsync(reply.request, reply, `users-page:${viewsVersion}:${canonicalQueryKey(query)}`, cacheControl, async () => {
+    return answer(reply.request, reply, async () => {
       const [{ dataVersion, total, resultsJson }, facets] = await Promise.all([app.profiles.readPage(query), app.profileFacets.read(query)])
       const pages = pageCount(total, query.pagination)
       if (pages >= 1 && query.page > pages) {

@@ -1,4 +1,4 @@
-// The result cache's Redis tier (REDIS_URL), with a real redis-server: answers shared between
+// The answer store's Redis tier (REDIS_URL), with a real redis-server: answers shared between
 // apps serving one file, moved on from by a re-seed, and Redis down, silent or holding junk
 // costing database reads, never errors.
 import { once } from 'node:events'
@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import { Redis } from 'ioredis'
 import { describe, expect, it } from 'vitest'
+import { entityTag } from '../../app/http/answers.js'
 import { sampleAccounts } from '../../app/seed/sampleAccounts.js'
 import { seedDatabase } from '../../app/seed/seedDatabase.js'
 import { DATA_VERSION_RECHECK_MS } from '../../app/store/profilesCatalog.js'
@@ -29,7 +30,7 @@ function redisClient (url: string): Redis {
 }
 
 async function untilRedisIsUp (app: FastifyInstance): Promise<void> {
-  for (let attempt = 0; !app.resultCache.shared!.stats.up; attempt++) {
+  for (let attempt = 0; !app.answerStore.stats.redis!.up; attempt++) {
     if (attempt === 200) throw new Error('the app never connected to Redis')
     await sleep(25)
   }
@@ -59,21 +60,22 @@ describe('Redis behind the memory cache', () => {
         expect(shared.headers[header], header).toEqual(built.headers[header])
       }
     }
-    expect(second!.resultCache.shared!.stats).toMatchObject({ hits: 2, misses: 0, errors: 0 })
+    expect(second!.answerStore.stats.redis!).toMatchObject({ hits: 2, misses: 0, errors: 0 })
     expect(await metricValue(second!, 'ghusers_redis_cache_hits_total')).toBe(2)
     expect(await metricValue(second!, 'ghusers_redis_cache_up')).toBe(1)
     // Kept in the second app's memory too: asked again, Redis is not asked.
     expect((await second!.inject(LIST)).statusCode).toBe(200)
-    expect(second!.resultCache.shared!.stats.hits).toBe(2)
+    expect(second!.answerStore.stats.redis!.hits).toBe(2)
 
     const client = redisClient(redis.url)
-    const keys = await client.keys('ghusers:answer:*')
+    const keys = await client.keys('ghusers:answers:*')
     expect(keys).toHaveLength(2)
-    const listKey = keys.find((key) => key.includes(':api-list:'))!
+    const built = await first!.inject(LIST)
+    const listKey = `ghusers:answers:${built.headers.etag as string}`
+    expect(keys).toContain(listKey)
     expect(await client.ttl(listKey)).toBeGreaterThan(0)
     const stored = (await client.getBuffer(listKey))!.toString()
-    const built = await first!.inject(LIST)
-    expect(JSON.parse(stored.slice(0, stored.indexOf('\n')))).toMatchObject({ etag: built.headers.etag })
+    expect(JSON.parse(stored.slice(0, stored.indexOf('\n')))).toMatchObject({ 'x-total-count': built.headers['x-total-count'] })
     expect(stored.slice(stored.indexOf('\n') + 1)).toBe(built.body)
   })
 
@@ -82,13 +84,13 @@ describe('Redis behind the memory cache', () => {
     const databasePath = await sampleDatabase(30)
     const app = await build(databasePath, redisConfig(redis.url))
     await untilRedisIsUp(app)
-    const key = `ghusers:answer:${app.profiles.dataVersion()}:api-list:page=2&pagination=10&order_by=id`
-    const etag = '"held-by-redis"'
-    const headers = { 'content-type': 'application/json; charset=utf-8', etag, 'cache-control': 'public, max-age=60', 'x-total-count': '30' }
-    const meta = { etag, headers }
-    await redisClient(redis.url).set(key, `${JSON.stringify(meta)}\n{"held":"by redis"}`)
+    // As another app would leave them: the answer, and the tag it issued.
+    const etag = entityTag('api-list:page=2&pagination=10&order_by=id', app.profiles.dataVersion())
+    const headers = { 'content-type': 'application/json; charset=utf-8', 'x-total-count': '30' }
+    await redisClient(redis.url).set(`ghusers:answers:${etag}`, `${JSON.stringify(headers)}\n{"held":"by redis"}`)
+    await redisClient(redis.url).set(`ghusers:fastify-caching:${etag}`, '1')
 
-    const revalidated = await app.inject({ url: LIST, headers: { 'if-none-match': '"held-by-redis"' } })
+    const revalidated = await app.inject({ url: LIST, headers: { 'if-none-match': etag } })
     expect(revalidated.statusCode).toBe(304)
     expect(revalidated.body).toBe('')
     const sent = await app.inject(LIST)
@@ -108,7 +110,7 @@ describe('Redis behind the memory cache', () => {
     await sleep(DATA_VERSION_RECHECK_MS + 5)
     const after = await second!.inject(LIST)
     expect(after.json()).toMatchObject({ total: 45 })
-    expect(second!.resultCache.shared!.stats).toMatchObject({ hits: 0, misses: 1 })
+    expect(second!.answerStore.stats.redis!).toMatchObject({ hits: 0, misses: 1 })
     expect((await first!.inject(LIST)).body).toBe(after.body)
   })
 
@@ -125,7 +127,7 @@ describe('Redis behind the memory cache', () => {
       expect(response.statusCode, url).toBe(200)
       expect(response.body).toBe((await withoutRedis.inject(url)).body)
     }
-    expect(app.resultCache.shared!.stats.errors).toBeGreaterThan(0)
+    expect(app.answerStore.stats.redis!.errors).toBeGreaterThan(0)
     expect(await metricValue(app, 'ghusers_redis_cache_up')).toBe(0)
     expect((await app.inject('/health')).statusCode).toBe(200)
 
@@ -133,7 +135,7 @@ describe('Redis behind the memory cache', () => {
     await untilRedisIsUp(app)
     expect((await app.inject('/api/users/profiles?type=User')).statusCode).toBe(200)
     await sleep(50) // the store is not awaited by the request
-    expect(await redisClient(redis.url).keys('ghusers:answer:*')).toHaveLength(1)
+    expect(await redisClient(redis.url).keys('ghusers:answers:*')).toHaveLength(1)
   })
 
   it('a Redis that accepts connections and never answers costs no request its answer', async () => {
@@ -147,7 +149,7 @@ describe('Redis behind the memory cache', () => {
     const response = await app.inject(LIST)
     expect(response.statusCode).toBe(200)
     expect(response.body).toBe((await (await build(databasePath)).inject(LIST)).body)
-    expect(app.resultCache.shared!.stats).toMatchObject({ up: false, hits: 0 })
+    expect(app.answerStore.stats.redis!).toMatchObject({ up: false, hits: 0 })
   })
 
   it('a value under one of our keys that is not an answer of ours is a miss, then replaced', async () => {
@@ -155,18 +157,18 @@ describe('Redis behind the memory cache', () => {
     const databasePath = await sampleDatabase(20)
     const app = await build(databasePath, redisConfig(redis.url))
     await untilRedisIsUp(app)
-    const key = `ghusers:answer:${app.profiles.dataVersion()}:api-list:page=2&pagination=10&order_by=id`
+    const key = `ghusers:answers:${entityTag('api-list:page=2&pagination=10&order_by=id', app.profiles.dataVersion())}`
     const client = redisClient(redis.url)
     const expected = (await (await build(databasePath)).inject(LIST)).body
 
-    for (const junk of ['no line at all', 'not json\n{}', '{"etag":1,"headers":{}}\n{}', '{"etag":"x","headers":{"a":2}}\n{}']) {
+    for (const junk of ['no line at all', 'not json\n{}', '[1]\n{}', '{"a":2}\n{}']) {
       await client.set(key, junk)
       const fresh = await build(databasePath, redisConfig(redis.url))
       await untilRedisIsUp(fresh)
       const response = await fresh.inject(LIST)
       expect(response.statusCode, junk).toBe(200)
       expect(response.body).toBe(expected)
-      expect(fresh.resultCache.shared!.stats).toMatchObject({ hits: 0, misses: 1 })
+      expect(fresh.answerStore.stats.redis!).toMatchObject({ hits: 0, misses: 1 })
     }
     await sleep(50)
     expect((await client.getBuffer(key))!.toString()).toContain(expected)
@@ -175,7 +177,7 @@ describe('Redis behind the memory cache', () => {
   it('RESULT_CACHE=off turns the Redis tier off too', async () => {
     const redis = await startRedisServer()
     const app = await build(await sampleDatabase(20), redisConfig(redis.url, false))
-    expect(app.resultCache.shared).toBeUndefined()
+    expect(app.answerStore.stats.redis).toBeUndefined()
     expect((await app.inject(LIST)).statusCode).toBe(200)
     expect(await redisClient(redis.url).keys('*')).toEqual([])
   })
