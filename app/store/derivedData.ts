@@ -2,7 +2,7 @@
 // a trigram index.
 import type { Database } from 'better-sqlite3'
 import { ORDER_BY_VALUES, type OrderBy } from '../schemas/profiles.js'
-import { foldTerm, KEPT_TERM_LENGTH, TYPE_POSITION_ORDERS } from './profilesPlan.js'
+import { foldTerm, KEPT_TERM_LENGTH, LISTED_TERM_LENGTH, RARE_TERM_MATCHES, TYPE_POSITION_ORDERS } from './profilesPlan.js'
 
 /**
  * Every order_by as SQL terms. Ties break by id ascending in both directions, so a descending
@@ -17,9 +17,10 @@ const ORDER_TERMS: Record<OrderBy, Array<[column: string, direction: string]>> =
   '-type': [['type', 'DESC'], ['id', 'ASC']]
 }
 
-/** The ORDER BY terms of `orderBy`, over the columns of table `alias` (or unqualified). */
-export function orderSql (orderBy: OrderBy, alias?: string): string {
-  return ORDER_TERMS[orderBy].map(([column, direction]) => `${alias ? `${alias}.` : ''}${column} ${direction}`).join(', ')
+/** The ORDER BY terms of `orderBy`, over the columns of table `alias` (or unqualified), or of its exact reverse. */
+export function orderSql (orderBy: OrderBy, alias?: string, reversed = false): string {
+  return ORDER_TERMS[orderBy].map(([column, direction]) =>
+    `${alias ? `${alias}.` : ''}${column} ${reversed ? (direction === 'ASC' ? 'DESC' : 'ASC') : direction}`).join(', ')
 }
 
 /** The table holding each row's 1-based position in one sort order (rank is its rowid). */
@@ -34,6 +35,8 @@ export function typePositionsTable (orderBy: OrderBy): string {
 
 /** How many accounts of each type hold each short username term (folded as LIKE folds): exact totals of short searches. */
 export const TERM_COUNTS_TABLE = 'ghusers_term_counts'
+/** The ids of the accounts holding each rare term of 1..LISTED_TERM_LENGTH characters: no index finds them otherwise. */
+export const TERM_IDS_TABLE = 'ghusers_term_ids'
 
 export const USERNAME_TRIGRAMS = 'ghusers_username_trigrams'
 /** Each profile's JSON text, as the API sends it, by id. */
@@ -68,16 +71,24 @@ export const PROFILE_JSON_TABLE_SQL = `
   CREATE TABLE IF NOT EXISTS ${PROFILE_JSON_TABLE} (id INTEGER PRIMARY KEY, json TEXT NOT NULL);
   ${FILL_PROFILE_JSON_SQL}`
 
+/** Marks the derived data stale: start-up (or the next seed) rebuilds it. */
+const DERIVED_STALE_SQL = "UPDATE ghusers_meta SET value = -1 WHERE key = 'derived_version';"
+
 /** Positions within each type (the type orders are the id order there), for type-filtered pages at any depth. */
 export const TYPE_POSITIONS_TABLES_SQL = `
   ${TYPE_POSITION_ORDERS.map((orderBy) => `CREATE TABLE IF NOT EXISTS ${typePositionsTable(orderBy)} (
     type TEXT NOT NULL, rank INTEGER NOT NULL, id INTEGER NOT NULL, PRIMARY KEY (type, rank)) WITHOUT ROWID;`).join('\n')}
-  UPDATE ghusers_meta SET value = -1 WHERE key = 'derived_version';`
+  ${DERIVED_STALE_SQL}`
+
+/** Counts of 3-character terms join those of shorter ones; the rare short terms' ids are listed. */
+export const TERM_IDS_TABLE_SQL = `
+  CREATE TABLE IF NOT EXISTS ${TERM_IDS_TABLE} (term TEXT NOT NULL, id INTEGER NOT NULL, PRIMARY KEY (term, id)) WITHOUT ROWID;
+  ${DERIVED_STALE_SQL}`
 
 export const TERM_COUNTS_TABLE_SQL = `
   CREATE TABLE IF NOT EXISTS ${TERM_COUNTS_TABLE} (term TEXT NOT NULL, type TEXT NOT NULL, count INTEGER NOT NULL,
     PRIMARY KEY (term, type)) WITHOUT ROWID;
-  UPDATE ghusers_meta SET value = -1 WHERE key = 'derived_version';`
+  ${DERIVED_STALE_SQL}`
 
 /** Each distinct term of 1..KEPT_TERM_LENGTH characters (code points, as SQLite's substr counts) in a folded login. */
 export function shortTerms (username: string): Set<string> {
@@ -89,33 +100,67 @@ export function shortTerms (username: string): Set<string> {
   return terms
 }
 
-// ASCII terms are counted in arrays by code: one character c at c, a pair (c, d) at 128 + 128c + d.
-const ASCII_TERM_CODES = 128 + 128 * 128
+// ASCII terms are counted in arrays by code: one character c at c, a pair (b, c) at PAIRS + 128b + c,
+// three (a, b, c) at TRIPLES + 16384a + 128b + c.
+const PAIRS = 128
+const TRIPLES = PAIRS + 128 * 128
+const ASCII_TERM_CODES = TRIPLES + 128 * 128 * 128
 
 function asciiTerm (code: number): string {
-  return code < 128 ? String.fromCharCode(code) : String.fromCharCode((code - 128) >> 7, (code - 128) & 127)
+  if (code < PAIRS) return String.fromCharCode(code)
+  if (code < TRIPLES) return String.fromCharCode((code - PAIRS) >> 7, (code - PAIRS) & 127)
+  const rest = code - TRIPLES
+  return String.fromCharCode(rest >> 14, (rest >> 7) & 127, rest & 127)
 }
 
-/** A type's counts of ASCII terms, and each term's last login counted (a login counts a term once). */
-interface AsciiCounts { counts: Int32Array, lastRow: Int32Array }
+/** Calls `visit` with the code of each term of 1..KEPT_TERM_LENGTH characters of an ASCII login, folded (a term may repeat). */
+function forEachAsciiTerm (username: string, visit: (code: number) => void): void {
+  let first = -1
+  let second = -1
+  for (let index = 0; index < username.length; index++) {
+    let code = username.charCodeAt(index)
+    if (code >= 65 && code <= 90) code += 32
+    visit(code)
+    if (second >= 0) visit(PAIRS + 128 * second + code)
+    if (first >= 0) visit(TRIPLES + 16384 * first + 128 * second + code)
+    first = second
+    second = code
+  }
+}
+
+/** A character outside ASCII (astral ones are surrogate pairs, inside this range). */
+export const NON_ASCII = /[\u0080-\uffff]/
+
+/** Counts that a login counts once per term: each term's last login counted. */
+class OncePerLogin {
+  readonly counts = new Int32Array(ASCII_TERM_CODES)
+  private readonly lastRow = new Int32Array(ASCII_TERM_CODES)
+  add (code: number, row: number): boolean {
+    if (this.lastRow[code] === row) return false
+    this.lastRow[code] = row
+    this.counts[code]!++
+    return true
+  }
+}
+
+/** The rare listed terms (ASCII ones by code), and how many logins are not ASCII. */
+interface RareTerms { ascii: Uint8Array, others: Set<string>, nonAsciiLogins: number }
 
 /**
  * Counts every short term per type, reading the logins once: ASCII logins (GitHub's) by character
- * codes into arrays, any other through shortTerms(), so a million logins take well under a second.
+ * codes into arrays, any other through shortTerms(), so a million logins take a second or two.
+ * Returns the rare listed terms: those of 1..LISTED_TERM_LENGTH characters held by at most RARE_TERM_MATCHES logins.
  */
-function rebuildTermCounts (db: Database): void {
-  const ascii = new Map<string, AsciiCounts>()
+function rebuildTermCounts (db: Database): RareTerms {
+  const ascii = new Map<string, OncePerLogin>()
   const others = new Map<string, number>()
-  const count = (code: number, row: number, { counts, lastRow }: AsciiCounts) => {
-    if (lastRow[code] === row) return
-    lastRow[code] = row
-    counts[code]!++
-  }
   let row = 0
+  let nonAsciiLogins = 0
   const rows = db.prepare('SELECT CAST(username AS TEXT) AS username, CAST(type AS TEXT) AS type FROM users').raw().iterate() as Iterable<[string, string]>
   for (const [username, type] of rows) {
     row++
-    if (/[\u0080-\uffff]/.test(username)) {
+    if (NON_ASCII.test(username)) {
+      nonAsciiLogins++
       for (const term of shortTerms(username)) {
         const key = JSON.stringify([term, type])
         others.set(key, (others.get(key) ?? 0) + 1)
@@ -123,26 +168,59 @@ function rebuildTermCounts (db: Database): void {
       continue
     }
     let counts = ascii.get(type)
-    if (!counts) ascii.set(type, counts = { counts: new Int32Array(ASCII_TERM_CODES), lastRow: new Int32Array(ASCII_TERM_CODES) })
-    let previous = -1
-    for (let index = 0; index < username.length; index++) {
-      let code = username.charCodeAt(index)
-      if (code >= 65 && code <= 90) code += 32
-      count(code, row, counts)
-      if (previous >= 0) count(128 + 128 * previous + code, row, counts)
-      previous = code
-    }
+    if (!counts) ascii.set(type, counts = new OncePerLogin())
+    const current = row
+    forEachAsciiTerm(username, (code) => counts.add(code, current))
   }
   db.exec(`DELETE FROM ${TERM_COUNTS_TABLE}`)
   const insert = db.prepare(`INSERT INTO ${TERM_COUNTS_TABLE} (term, type, count) VALUES (?, ?, ?)
     ON CONFLICT (term, type) DO UPDATE SET count = count + excluded.count`)
+  const asciiTotals = new Int32Array(TRIPLES)
   for (const [type, { counts }] of ascii) {
-    counts.forEach((value, code) => { if (value) insert.run(asciiTerm(code), type, value) })
+    counts.forEach((value, code) => {
+      if (!value) return
+      insert.run(asciiTerm(code), type, value)
+      if (code < TRIPLES) asciiTotals[code]! += value
+    })
   }
+  const otherTotals = new Map<string, number>()
   for (const [key, value] of others) {
     const [term, type] = JSON.parse(key) as [string, string]
     insert.run(term, type, value)
+    if ([...term].length <= LISTED_TERM_LENGTH) otherTotals.set(term, (otherTotals.get(term) ?? 0) + value)
   }
+  // A term's matches among ASCII logins and among the others, together.
+  const asciiCode = (term: string) => term.length === 1 ? term.charCodeAt(0) : PAIRS + 128 * term.charCodeAt(0) + term.charCodeAt(1)
+  const matches = (term: string) => (otherTotals.get(term) ?? 0) + (NON_ASCII.test(term) ? 0 : asciiTotals[asciiCode(term)]!)
+  const rare = (term: string) => matches(term) <= RARE_TERM_MATCHES
+  const rareAscii = new Uint8Array(TRIPLES)
+  asciiTotals.forEach((count, code) => { if (count && rare(asciiTerm(code))) rareAscii[code] = 1 })
+  return {
+    ascii: rareAscii,
+    others: new Set([...otherTotals.keys()].filter(rare)),
+    nonAsciiLogins
+  }
+}
+
+/** Lists the ids of the logins holding each rare term, term by term in id order (the table's own order). */
+function rebuildTermIds (db: Database, rare: RareTerms): void {
+  db.exec(`DELETE FROM ${TERM_IDS_TABLE}`)
+  const ids = new Map<string, number[]>()
+  const list = (term: string, id: number) => {
+    let found = ids.get(term)
+    if (!found) ids.set(term, found = [])
+    if (found[found.length - 1] !== id) found.push(id)
+  }
+  const rows = db.prepare('SELECT id, CAST(username AS TEXT) FROM users ORDER BY id').raw().iterate() as Iterable<[number, string]>
+  for (const [id, username] of rows) {
+    if (NON_ASCII.test(username)) {
+      for (const term of shortTerms(username)) if (rare.others.has(term)) list(term, id)
+      continue
+    }
+    forEachAsciiTerm(username, (code) => { if (code < TRIPLES && rare.ascii[code]) list(asciiTerm(code), id) })
+  }
+  const insert = db.prepare(`INSERT INTO ${TERM_IDS_TABLE} (term, id) VALUES (?, ?)`)
+  for (const term of [...ids.keys()].sort()) for (const id of ids.get(term)!) insert.run(term, id)
 }
 
 /**
@@ -161,7 +239,10 @@ export function rebuildDerivedData (db: Database): void {
       INSERT INTO ${table} (type, rank, id)
         SELECT u.type, row_number() OVER (PARTITION BY u.type ORDER BY ${orderSql(orderBy, 'u')}), u.id FROM users u;`)
   }
-  rebuildTermCounts(db)
+  const rare = rebuildTermCounts(db)
+  rebuildTermIds(db, rare)
+  // With every login ASCII, a trigram phrase matches exactly the logins LIKE does (see sqlite/pageSql.ts).
+  db.prepare("INSERT OR REPLACE INTO ghusers_meta (key, value) VALUES ('non_ascii_logins', ?)").run(rare.nonAsciiLogins)
   db.exec(`
     DELETE FROM ${PROFILE_JSON_TABLE};
     ${FILL_PROFILE_JSON_SQL}

@@ -14,6 +14,7 @@ import { ProfilesFacets } from './profilesFacets.js'
 import type { ProfilesFacetsSource } from './profilesFacetsSource.js'
 import { ProfilesRepository } from './profilesRepository.js'
 import type { MaybePromise, ProfilesSource } from './profilesSource.js'
+import { facetsOffLoop, SearchPool, searchingOffLoop } from './sqlite/searchPool.js'
 
 /** A page's statement takes milliseconds; one that runs this long is cancelled, and its request gets a 503. */
 const SERVING_STATEMENT_TIMEOUT_MS = 30_000
@@ -58,12 +59,16 @@ export async function openProfilesDatabase (
 ): Promise<ProfilesDatabase> {
   if (databaseUrl === undefined) {
     const db = openReadOnlyDatabase(databasePath)
+    const searches = new SearchPool(databasePath)
     return {
-      source: new ProfilesRepository(db),
-      facets: new ProfilesFacets(db),
+      source: searchingOffLoop(new ProfilesRepository(db), searches),
+      facets: facetsOffLoop(new ProfilesFacets(db), searches),
       exports: new FileProfilesExports(databasePath),
       checkHealth: () => checkDatabaseFile(databasePath),
-      close: async () => { db.close() }
+      close: async () => {
+        await searches.close()
+        db.close()
+      }
     }
   }
   const pool = openPostgresPool(databaseUrl, { statementTimeoutMs: SERVING_STATEMENT_TIMEOUT_MS, onIdleError: onConnectionError })

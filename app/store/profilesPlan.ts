@@ -15,12 +15,17 @@ export type PageQuery = Omit<ProfilesQuery, 'after'> & { after?: RowPosition }
  * Where a page's rows come from:
  * - positions: the whole list by precomputed position in its order (flat at any depth);
  * - typePositions: one type's list by its precomputed position in that type (flat at any depth);
+ * - listed: the seed's list of the ids holding a rare short username term, then the exact filter;
  * - trigrams: candidates from the username trigram index, then the exact filter;
  * - scan: an index in the order, with the filters.
  */
-export type Access = 'positions' | 'typePositions' | 'trigrams' | 'scan'
-/** Where the page starts: after OFFSET rows (a page number), or after a cursor's (key, id) (keyset: no rows skipped one by one). */
-export type Start = 'offset' | 'after'
+export type Access = 'positions' | 'typePositions' | 'listed' | 'trigrams' | 'scan'
+/**
+ * Where the page starts: after OFFSET rows (a page number); counted from the list's end, read in the
+ * reverse order (a page past the middle of a list whose total is known: a late page costs as an
+ * early one); or after a cursor's (key, id) (keyset: no rows skipped one by one).
+ */
+export type Start = 'offset' | 'end' | 'after'
 /** How its total is known: counts kept by the seed, a count in the same statement, or a total the caller knows. */
 export type Counting = 'kept' | 'count' | 'known'
 
@@ -55,8 +60,18 @@ export function orderWithinType (orderBy: OrderBy): OrderBy {
 }
 export const TYPE_POSITION_ORDERS: OrderBy[] = ['id', '-id', 'username', '-username']
 
-/** Username terms up to this many characters have counts kept by the seed (about 1,700 distinct terms, per type). */
-export const KEPT_TERM_LENGTH = 2
+/** Username terms up to this many characters have counts kept by the seed (tens of thousands of distinct terms, per type). */
+export const KEPT_TERM_LENGTH = 3
+/** The ids holding a rare term up to this many characters are listed by the seed (no trigram finds them). */
+export const LISTED_TERM_LENGTH = 2
+/** A short term with at most this many matches is read from the seed's list of them; a commoner one by walking the order's index. */
+export const RARE_TERM_MATCHES = 5000
+/**
+ * A longer term with at most this many matches is read from its trigram candidates, sorted (each
+ * candidate costs a row read); a commoner one by walking the order's index, where a page needs
+ * few rows per match unless the matches cluster far from the order's start.
+ */
+export const SORTED_TERM_MATCHES = 20_000
 
 /** A username term as SQLite's LIKE and NOCASE compare it: ASCII letters folded to lower case, nothing else. */
 export function foldTerm (term: string): string {
@@ -76,16 +91,25 @@ export interface PlanOptions {
   totalKnown: boolean
   /** The shortest username term the dialect's trigram access answers, or undefined when it has none. */
   trigramLength: number | undefined
+  /** The filters' total in the snapshot the page is read from, read first: it picks the access and the start. */
+  total?: number
+  /** The seed listed the ids holding the username term (a rare short one). */
+  listed?: boolean
 }
 
-export function planPage (query: PageQuery, { derived, totalKnown, trigramLength }: PlanOptions): Plan {
+export function planPage (query: PageQuery, { derived, totalKnown, trigramLength, total, listed }: PlanOptions): Plan {
   const filters = FILTER_NAMES.filter((name) => query[name] !== undefined)
   const onlyType = filters.length === 1 && filters[0] === 'type'
+  // A common term in a column's order: walking that order's index finds a page's matches within a
+  // few rows each; sorting every candidate would cost as many as there are matches.
+  const commonInColumnOrder = total !== undefined && total > SORTED_TERM_MATCHES && ORDER_KEYS[query.order_by].column !== null
   const trigrams = derived && trigramLength !== undefined && query.username !== undefined &&
-    [...query.username].length >= trigramLength
-  const start: Start = query.after ? 'after' : 'offset'
+    [...query.username].length >= trigramLength && !commonInColumnOrder
+  const offset = (query.page - 1) * query.pagination
+  const start: Start = query.after ? 'after' : total !== undefined && offset * 2 > total && offset < total ? 'end' : 'offset'
   let access: Access
-  if (trigrams) access = 'trigrams'
+  if (derived && listed === true) access = 'listed'
+  else if (trigrams) access = 'trigrams'
   else if (start === 'offset' && derived && !filters.length) access = 'positions'
   else if (start === 'offset' && derived && onlyType) access = 'typePositions'
   else access = 'scan'
@@ -99,13 +123,19 @@ export function planName (plan: Plan): string {
 }
 
 /** The values a plan's statement binds, by name; each dialect shapes the username pattern itself. */
-export function planValues (query: PageQuery, plan: Plan): Record<string, string | number | null> {
+export function planValues (query: PageQuery, plan: Plan, total?: number): Record<string, string | number | null> {
+  const offset = query.after ? 0 : (query.page - 1) * query.pagination
   const values: Record<string, string | number | null> = {
     // A cursor's page is read with one row more: whether another page follows.
     limit: query.pagination + (plan.start === 'after' ? 1 : 0),
-    offset: query.after ? 0 : (query.page - 1) * query.pagination
+    offset
   }
-  if (query.username !== undefined && plan.counting === 'kept') values.term = foldTerm(query.username)
+  if (plan.start === 'end') {
+    // The page's rows counted from the end: the last of them is the (total - offset)th from there.
+    values.limit = Math.min(query.pagination, total! - offset)
+    values.offset = Math.max(0, total! - offset - query.pagination)
+  }
+  if (query.username !== undefined && (plan.counting === 'kept' || plan.access === 'listed')) values.term = foldTerm(query.username)
   if (query.id !== undefined) values.id = query.id
   if (query.type !== undefined) values.type = query.type
   if (query.after) {

@@ -2,9 +2,10 @@
 // statement of the shared plan (profilesPlan.ts) in SQLite's words (sqlite/pageSql.ts).
 import type { Database, Statement } from 'better-sqlite3'
 import type { Profile, ProfilesQuery } from '../schemas/profiles.js'
-import { pageEnd, planName, planPage, planValues, type PageQuery, type Plan } from './profilesPlan.js'
+import { LISTED_TERM_LENGTH, pageEnd, planName, planPage, planValues, type PageQuery, type Plan } from './profilesPlan.js'
+import { NON_ASCII } from './derivedData.js'
 import type { KnownTotal, PageRead, ProfilesSource } from './profilesSource.js'
-import { COLUMNS, containsPattern, LIMIT, META_COLUMNS, pageSql, TRIGRAM_LENGTH, trigramPhrase } from './sqlite/pageSql.js'
+import { COLUMNS, containsPattern, LIMIT, META_COLUMNS, pageSql, totalFirstSql, TRIGRAM_LENGTH, trigramPhrase } from './sqlite/pageSql.js'
 
 export { containsPattern }
 
@@ -13,6 +14,7 @@ export type ProfileFilters = Pick<ProfilesQuery, 'username' | 'id' | 'type'>
 
 interface FileMeta { file_id: string, data_version: number, derived_version: number, total_count: number }
 interface PageRow extends FileMeta { total: number | null, results: string }
+interface TotalRow extends FileMeta { total: number | null, listed: 0 | 1 }
 
 /** The data version's token (the file's random id and its write counter), and whether the derived data matches it. */
 function fileState (meta: FileMeta): { dataVersion: string, derivedCurrent: boolean } {
@@ -26,6 +28,7 @@ function fileState (meta: FileMeta): { dataVersion: string, derivedCurrent: bool
  */
 export class ProfilesRepository implements ProfilesSource {
   private readonly statements = new Map<string, Statement>()
+  private readonly totalStatements = new Map<string, Statement>()
   private readonly byId: Statement
   private readonly afterId: Statement
   private readonly byLogin: Statement
@@ -70,10 +73,44 @@ export class ProfilesRepository implements ProfilesSource {
    * is read at that same version.
    */
   readPage (query: PageQuery, known?: KnownTotal): PageRead {
+    if (query.username !== undefined && this.derivedCurrent) {
+      const read = this.db.transaction(() => this.readSearchPage(query, known))()
+      if (read) return read
+    }
     const read = this.tryPlan(query, this.derivedCurrent, known)
     if (read) return read
     // The derived data did not match the snapshot read (another tool wrote): read again without it.
     return this.tryPlan(query, false, known) ?? this.tryPlan(query, false)!
+  }
+
+  /**
+   * A search's page, in one read transaction: its total first, which picks how the page is read (a
+   * rare term's listed ids, a common one's walk of the order's index, a late page from the end);
+   * undefined when the derived data does not match the snapshot.
+   */
+  private readSearchPage (query: PageQuery, known?: KnownTotal): PageRead | undefined {
+    const options = { derived: true, trigramLength: TRIGRAM_LENGTH }
+    let first = this.totalFirst(query, planPage(query, { ...options, totalKnown: known !== undefined }))
+    const { dataVersion, derivedCurrent } = fileState(first)
+    if (!derivedCurrent) return undefined
+    if (first.total === null && known!.dataVersion !== dataVersion) first = this.totalFirst(query, planPage(query, { ...options, totalKnown: false }))
+    const total = first.total ?? known!.total
+    const offset = query.after ? 0 : (query.page - 1) * query.pagination
+    if (total === 0 || offset >= total) return { dataVersion, total, ...pageEnd(query, total, '[]') }
+    const plan = planPage(query, { ...options, totalKnown: true, total, listed: first.listed === 1 })
+    const row = this.statement(plan).get(this.parameters(query, plan, total)) as PageRow
+    return { dataVersion, total, ...pageEnd(query, total, row.results) }
+  }
+
+  private totalFirst (query: PageQuery, plan: Plan): TotalRow {
+    const listable = [...query.username!].length <= LISTED_TERM_LENGTH
+    const name = `${planName(plan)}:${listable ? 'listable' : ''}`
+    let statement = this.totalStatements.get(name)
+    if (!statement) {
+      statement = this.db.prepare(totalFirstSql(plan, listable))
+      this.totalStatements.set(name, statement)
+    }
+    return statement.get(this.parameters(query, plan)) as TotalRow
   }
 
   findById (id: number): Profile | undefined {
@@ -116,10 +153,13 @@ export class ProfilesRepository implements ProfilesSource {
     return statement
   }
 
-  private parameters (query: PageQuery, plan: Plan): Record<string, unknown> {
-    const values: Record<string, unknown> = planValues(query, plan)
+  private parameters (query: PageQuery, plan: Plan, total?: number): Record<string, unknown> {
+    const values: Record<string, unknown> = planValues(query, plan, total)
     if (query.username !== undefined) values.usernamePattern = containsPattern(query.username)
-    if (plan.access === 'trigrams') values.trigramQuery = trigramPhrase(query.username!)
+    if (plan.access === 'trigrams') {
+      values.trigramQuery = trigramPhrase(query.username!)
+      values.asciiTerm = NON_ASCII.test(query.username!) ? 0 : 1
+    }
     return values
   }
 }

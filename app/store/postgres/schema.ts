@@ -119,6 +119,11 @@ const MIGRATIONS = [
     sql: `
       CREATE TABLE ${TERM_COUNTS_TABLE} (term text NOT NULL, type text NOT NULL, count bigint NOT NULL, PRIMARY KEY (term, type));
       UPDATE ghusers_state SET derived_version = -1;`
+  },
+  {
+    // Terms of three characters are counted too.
+    name: '0004-three-character-counts',
+    sql: 'UPDATE ghusers_state SET derived_version = -1;'
   }
 ]
 

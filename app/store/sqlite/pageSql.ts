@@ -2,7 +2,7 @@
 // and the page's rows as one JSON array, from one snapshot.
 import type { OrderBy } from '../../schemas/profiles.js'
 import {
-  orderSql, positionsTable, PROFILE_JSON_TABLE, profileJsonSql, TERM_COUNTS_TABLE, typePositionsTable, USERNAME_TRIGRAMS
+  orderSql, positionsTable, PROFILE_JSON_TABLE, profileJsonSql, TERM_COUNTS_TABLE, TERM_IDS_TABLE, typePositionsTable, USERNAME_TRIGRAMS
 } from '../derivedData.js'
 import { ORDER_KEYS, orderWithinType, type FilterName, type Plan } from '../profilesPlan.js'
 
@@ -24,6 +24,16 @@ export const TRIGRAM_LENGTH = 3
 // Candidates from the trigram index; LIKE then keeps the contract's exact semantics.
 const TRIGRAM_SOURCE = `${USERNAME_TRIGRAMS} t JOIN users u ON u.id = t.rowid`
 const TRIGRAM_MATCH = `t.${USERNAME_TRIGRAMS} MATCH @trigramQuery`
+// A rare short term's listed ids; LIKE then keeps the contract's exact semantics. CROSS JOIN keeps
+// the list outside (SQLite's own choice may walk a type's index in the order and look each row up in the list).
+const LISTED_SOURCE = `${TERM_IDS_TABLE} l CROSS JOIN users u ON u.id = l.id`
+const LISTED_MATCH = 'l.term = @term'
+/** Each access's rows, its filter on them, and its id column (yielded in ascending order, so the id orders need no sort). */
+const SOURCES = {
+  trigrams: { source: TRIGRAM_SOURCE, match: TRIGRAM_MATCH, idColumn: 't.rowid' },
+  listed: { source: LISTED_SOURCE, match: LISTED_MATCH, idColumn: 'l.id' },
+  scan: { source: 'users u', match: undefined, idColumn: 'u.id' }
+} as const
 
 /** A LIKE pattern matching `term` anywhere, with %, _ and \ matching themselves. */
 export function containsPattern (term: string): string {
@@ -98,15 +108,31 @@ function keysetRowsSql (orderBy: OrderBy, source: string, idColumn: string, wher
 /** The rows of a filtered page (or of any page without derived data, or after a cursor), as a subquery. */
 function rowsSql ({ access, start, filters, orderBy }: Plan): string {
   const where = filters.map((name) => FILTER_SQL[name])
-  const trigrams = access === 'trigrams'
-  const source = trigrams ? TRIGRAM_SOURCE : 'users u'
-  // The trigram index yields rowids in ascending order: id order needs no sort.
-  const idColumn = trigrams ? 't.rowid' : 'u.id'
-  if (trigrams) where.unshift(TRIGRAM_MATCH)
+  const { source, match, idColumn } = SOURCES[access === 'trigrams' || access === 'listed' ? access : 'scan']
+  if (match) where.unshift(match)
   if (start === 'after') return keysetRowsSql(orderBy, source, idColumn, where)
-  const order = trigrams && orderBy === 'id' ? 't.rowid' : orderSql(orderBy, 'u')
+  const { column, descending } = ORDER_KEYS[orderBy]
+  const order = (reversed: boolean) => column === null
+    ? `${idColumn} ${descending === reversed ? 'ASC' : 'DESC'}`
+    : orderSql(orderBy, 'u', reversed)
   const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : ''
-  return `SELECT ${COLUMNS} FROM ${source} ${whereSql} ORDER BY ${order} ${LIMIT} OFFSET @offset`
+  if (start === 'offset') return `SELECT ${COLUMNS} FROM ${source} ${whereSql} ORDER BY ${order(false)} ${LIMIT} OFFSET @offset`
+  // Counted from the end: the page's rows in the reverse order, then put back in order (LIMIT keeps the subquery's order for the aggregate).
+  return `SELECT * FROM (SELECT ${COLUMNS} FROM ${source} ${whereSql} ORDER BY ${order(true)} ${LIMIT} OFFSET @offset) e ` +
+    `ORDER BY ${orderSql(orderBy, 'e')} ${LIMIT}`
+}
+
+/**
+ * Logins holding a term of three or more characters, counted over its trigram candidates. With
+ * every login ASCII (the seed counts the others) and an ASCII term, a trigram phrase matches
+ * exactly the logins LIKE does (both fold ASCII case only there), so the index's own count is the
+ * total, without reading a row; otherwise each candidate is read and compared.
+ */
+function trigramCountSql (where: string[]): string {
+  const exact = `(SELECT count(*) FROM ${USERNAME_TRIGRAMS} t WHERE ${TRIGRAM_MATCH})`
+  const compared = `(SELECT count(*) FROM ${TRIGRAM_SOURCE} WHERE ${[TRIGRAM_MATCH, ...where].join(' AND ')})`
+  if (where.some((filter) => filter !== FILTER_SQL.username)) return compared
+  return `CASE WHEN @asciiTerm AND (SELECT value FROM ghusers_meta WHERE key = 'non_ascii_logins') = 0 THEN ${exact} ELSE ${compared} END`
 }
 
 function totalSql ({ access, counting, filters }: Plan): string {
@@ -121,7 +147,7 @@ function totalSql ({ access, counting, filters }: Plan): string {
     return 'coalesce((SELECT count FROM ghusers_type_counts WHERE type = @type), 0)'
   }
   const where = filters.map((name) => FILTER_SQL[name])
-  if (access === 'trigrams') return `(SELECT count(*) FROM ${TRIGRAM_SOURCE} WHERE ${[TRIGRAM_MATCH, ...where].join(' AND ')})`
+  if (access === 'trigrams') return trigramCountSql(where)
   return `(SELECT count(*) FROM users u${where.length ? ` WHERE ${where.join(' AND ')}` : ''})`
 }
 
@@ -152,4 +178,13 @@ export function pageSql (plan: Plan): string {
     results = `CASE WHEN @offset < ${totalSql(plan)} THEN (${results}) ELSE '[]' END`
   }
   return `SELECT ${META_COLUMNS}, ${totalSql(plan)} AS total, (${results}) AS results`
+}
+
+/**
+ * The metadata, the filters' total and whether the seed listed the ids of the username term: read
+ * first, in the page's read transaction, to pick the page's access and start (profilesPlan.ts).
+ */
+export function totalFirstSql (plan: Plan, listable: boolean): string {
+  const listed = listable ? `EXISTS (SELECT 1 FROM ${TERM_IDS_TABLE} WHERE term = @term)` : '0'
+  return `SELECT ${META_COLUMNS}, ${totalSql(plan)} AS total, ${listed} AS listed`
 }

@@ -1,0 +1,22 @@
+// The worker thread that reads searches (the reads whose cost grows with how many logins a term
+// matches) on its own read-only connection, so that they never hold the event loop.
+import { workerData } from 'node:worker_threads'
+import { openReadOnlyDatabase } from '../database.js'
+import { ProfilesFacets } from '../profilesFacets.js'
+import type { FacetsRead } from '../profilesFacetsSource.js'
+import type { PageQuery } from '../profilesPlan.js'
+import { ProfilesRepository, type ProfileFilters } from '../profilesRepository.js'
+import type { KnownTotal, PageRead } from '../profilesSource.js'
+
+export type SearchTask = { kind: 'page', query: PageQuery, known?: KnownTotal } | { kind: 'facets', filters: ProfileFilters }
+
+const db = openReadOnlyDatabase((workerData as { databasePath: string }).databasePath)
+const repository = new ProfilesRepository(db)
+const facets = new ProfilesFacets(db)
+
+export default function search (task: SearchTask): PageRead | FacetsRead {
+  if (task.kind === 'facets') return facets.read(task.filters)
+  // Learns whether another connection committed (and whether the derived data still matches).
+  repository.dataVersion()
+  return repository.readPage(task.query, task.known)
+}

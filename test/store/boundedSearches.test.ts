@@ -1,0 +1,86 @@
+// Searches read by their total (issue #19): a rare short term from the seed's listed ids, a common
+// one by walking the order's index, a late page from the list's end, a trigram total from the index
+// alone; each page and total compared with a brute-force count of a real file.
+import { join } from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
+import { describe, expect, it } from 'vitest'
+import { ORDER_BY_VALUES, type Profile } from '../../app/schemas/profiles.js'
+import { sampleAccounts } from '../../app/seed/sampleAccounts.js'
+import { seedDatabase } from '../../app/seed/seedDatabase.js'
+import { openReadOnlyDatabase } from '../../app/store/database.js'
+import { TERM_IDS_TABLE } from '../../app/store/derivedData.js'
+import { ProfilesFacets } from '../../app/store/profilesFacets.js'
+import { RARE_TERM_MATCHES } from '../../app/store/profilesPlan.js'
+import { ProfilesRepository } from '../../app/store/profilesRepository.js'
+import { expectedPage } from '../helpers/contractModel.js'
+import { HOSTILE_PROFILES, readProfiles, temporaryDirectory } from '../helpers/fixtures.js'
+
+async function seededFile (name: string, ...parts: Array<Profile[] | number>): Promise<string> {
+  const path = join(temporaryDirectory(), name)
+  await seedDatabase({
+    databasePath: path,
+    batches: (async function * () {
+      for (const part of parts) {
+        if (typeof part === 'number') yield * sampleAccounts({ since: 0, total: part })
+        else yield part
+      }
+    })()
+  })
+  return path
+}
+
+// Enough accounts that the commonest terms pass RARE_TERM_MATCHES and the rarest stay under it.
+const ascii = await seededFile('ascii.db', 24_000)
+const mixed = await seededFile('mixed.db', 24_000, HOSTILE_PROFILES)
+
+function rowsOf (path: string): Profile[] {
+  const db = new BetterSqlite3(path, { readonly: true })
+  const rows = db.prepare('SELECT id, username, avatar_url, type, url FROM users').all() as Profile[]
+  db.close()
+  return rows
+}
+
+/** A term of each kind: common and rare short ones (listed or walked), common and rare longer ones, none, hostile. */
+function termsOf (path: string): string[] {
+  const db = new BetterSqlite3(path, { readonly: true })
+  const listed = db.prepare(`SELECT term FROM ${TERM_IDS_TABLE} GROUP BY term ORDER BY count(*), term`).pluck().all() as string[]
+  db.close()
+  return ['a', 'E', 'an', 'ana', 'ALICE', 'code', '-bot', 'nadia', listed[0]!, listed[listed.length - 1]!, 'zq', 'q9', 'no-such-login', '%', '_x']
+}
+
+describe.each([['ASCII logins', ascii], ['hostile logins', mixed]])('searches on a file of %s', (_name, path) => {
+  const rows = rowsOf(path)
+  const repository = new ProfilesRepository(openReadOnlyDatabase(path))
+  const facets = new ProfilesFacets(openReadOnlyDatabase(path))
+  const terms = termsOf(path)
+
+  it('lists some rare short terms and leaves the common ones to the walk', () => {
+    expect(expectedPage(rows, { username: 'a' }, 'id', 1, 1).total).toBeGreaterThan(RARE_TERM_MATCHES)
+    expect(expectedPage(rows, { username: terms[8]! }, 'id', 1, 1).total).toBeLessThanOrEqual(RARE_TERM_MATCHES)
+  })
+
+  it('give exact totals and the contract\'s pages, first, early, middle, late and last, in every order, with and without a type', () => {
+    for (const username of terms) {
+      for (const type of [undefined, 'User', 'Bot'] as const) {
+        for (const orderBy of ORDER_BY_VALUES) {
+          const filters = { username, ...(type ? { type } : {}) }
+          const { pages } = expectedPage(rows, filters, orderBy, 1, 20)
+          for (const page of new Set([1, 2, Math.ceil(pages / 2), Math.ceil(pages * 0.8), pages - 1, pages, pages + 1].filter((n) => n >= 1))) {
+            const query = { page, pagination: 20, order_by: orderBy, ...filters }
+            const { total, results } = readProfiles(repository, query)
+            const wanted = expectedPage(rows, filters, orderBy, page, 20)
+            expect({ total, ids: results.map((row) => row.id) }, JSON.stringify(query)).toEqual({ total: wanted.total, ids: wanted.ids })
+          }
+        }
+      }
+    }
+  })
+
+  it('give exact facets for every kind of term', () => {
+    for (const username of terms) {
+      const read = facets.read({ username })
+      const count = (type: string) => rows.filter((row) => row.type === type && row.username.toLowerCase().includes(username.toLowerCase())).length
+      expect(read.type, username).toEqual({ User: count('User'), Organization: count('Organization'), Bot: count('Bot') })
+    }
+  })
+})
