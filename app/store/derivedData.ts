@@ -2,7 +2,9 @@
 // a trigram index.
 import type { Database } from 'better-sqlite3'
 import { ORDER_BY_VALUES, type OrderBy } from '../schemas/profiles.js'
-import { foldTerm, KEPT_TERM_LENGTH, LISTED_TERM_LENGTH, RARE_TERM_MATCHES, TYPE_POSITION_ORDERS } from './profilesPlan.js'
+import { rebuildTermMarks, TERM_MARKS_TABLE_SQL } from './termMarks.js'
+import { LISTED_TERM_LENGTH, RARE_TERM_MATCHES, TYPE_POSITION_ORDERS } from './profilesPlan.js'
+import { ASCII_TERM_CODES, asciiTerm, asciiTermCode, forEachAsciiTerm, NON_ASCII, shortTerms, TRIPLES } from './usernameTerms.js'
 
 /**
  * Every order_by as SQL terms. Ties break by id ascending in both directions, so a descending
@@ -85,51 +87,14 @@ export const TERM_IDS_TABLE_SQL = `
   CREATE TABLE IF NOT EXISTS ${TERM_IDS_TABLE} (term TEXT NOT NULL, id INTEGER NOT NULL, PRIMARY KEY (term, id)) WITHOUT ROWID;
   ${DERIVED_STALE_SQL}`
 
+/** Marks of the common short terms in every order (termMarks.ts). */
+export const TERM_MARKS_MIGRATION_SQL = `${TERM_MARKS_TABLE_SQL}
+  ${DERIVED_STALE_SQL}`
+
 export const TERM_COUNTS_TABLE_SQL = `
   CREATE TABLE IF NOT EXISTS ${TERM_COUNTS_TABLE} (term TEXT NOT NULL, type TEXT NOT NULL, count INTEGER NOT NULL,
     PRIMARY KEY (term, type)) WITHOUT ROWID;
   ${DERIVED_STALE_SQL}`
-
-/** Each distinct term of 1..KEPT_TERM_LENGTH characters (code points, as SQLite's substr counts) in a folded login. */
-export function shortTerms (username: string): Set<string> {
-  const chars = [...foldTerm(username)]
-  const terms = new Set<string>()
-  for (let length = 1; length <= KEPT_TERM_LENGTH; length++) {
-    for (let start = 0; start + length <= chars.length; start++) terms.add(chars.slice(start, start + length).join(''))
-  }
-  return terms
-}
-
-// ASCII terms are counted in arrays by code: one character c at c, a pair (b, c) at PAIRS + 128b + c,
-// three (a, b, c) at TRIPLES + 16384a + 128b + c.
-const PAIRS = 128
-const TRIPLES = PAIRS + 128 * 128
-const ASCII_TERM_CODES = TRIPLES + 128 * 128 * 128
-
-function asciiTerm (code: number): string {
-  if (code < PAIRS) return String.fromCharCode(code)
-  if (code < TRIPLES) return String.fromCharCode((code - PAIRS) >> 7, (code - PAIRS) & 127)
-  const rest = code - TRIPLES
-  return String.fromCharCode(rest >> 14, (rest >> 7) & 127, rest & 127)
-}
-
-/** Calls `visit` with the code of each term of 1..KEPT_TERM_LENGTH characters of an ASCII login, folded (a term may repeat). */
-function forEachAsciiTerm (username: string, visit: (code: number) => void): void {
-  let first = -1
-  let second = -1
-  for (let index = 0; index < username.length; index++) {
-    let code = username.charCodeAt(index)
-    if (code >= 65 && code <= 90) code += 32
-    visit(code)
-    if (second >= 0) visit(PAIRS + 128 * second + code)
-    if (first >= 0) visit(TRIPLES + 16384 * first + 128 * second + code)
-    first = second
-    second = code
-  }
-}
-
-/** A character outside ASCII (astral ones are surrogate pairs, inside this range). */
-export const NON_ASCII = /[\u0080-\uffff]/
 
 /** Counts that a login counts once per term: each term's last login counted. */
 class OncePerLogin {
@@ -146,12 +111,16 @@ class OncePerLogin {
 /** The rare listed terms (ASCII ones by code), and how many logins are not ASCII. */
 interface RareTerms { ascii: Uint8Array, others: Set<string>, nonAsciiLogins: number }
 
+/** The listed rare terms, the common ASCII ones (marked), and how many logins are not ASCII. */
+interface CountedTerms { rare: RareTerms, common: string[] }
+
 /**
  * Counts every short term per type, reading the logins once: ASCII logins (GitHub's) by character
  * codes into arrays, any other through shortTerms(), so a million logins take a second or two.
- * Returns the rare listed terms: those of 1..LISTED_TERM_LENGTH characters held by at most RARE_TERM_MATCHES logins.
+ * Returns the rare listed terms (those of 1..LISTED_TERM_LENGTH characters held by at most
+ * RARE_TERM_MATCHES logins) and the common ASCII terms of any kept length (held by more).
  */
-function rebuildTermCounts (db: Database): RareTerms {
+function rebuildTermCounts (db: Database): CountedTerms {
   const ascii = new Map<string, OncePerLogin>()
   const others = new Map<string, number>()
   let row = 0
@@ -175,30 +144,36 @@ function rebuildTermCounts (db: Database): RareTerms {
   db.exec(`DELETE FROM ${TERM_COUNTS_TABLE}`)
   const insert = db.prepare(`INSERT INTO ${TERM_COUNTS_TABLE} (term, type, count) VALUES (?, ?, ?)
     ON CONFLICT (term, type) DO UPDATE SET count = count + excluded.count`)
-  const asciiTotals = new Int32Array(TRIPLES)
+  const asciiTotals = new Int32Array(ASCII_TERM_CODES)
   for (const [type, { counts }] of ascii) {
     counts.forEach((value, code) => {
       if (!value) return
       insert.run(asciiTerm(code), type, value)
-      if (code < TRIPLES) asciiTotals[code]! += value
+      asciiTotals[code]! += value
     })
   }
   const otherTotals = new Map<string, number>()
   for (const [key, value] of others) {
     const [term, type] = JSON.parse(key) as [string, string]
     insert.run(term, type, value)
-    if ([...term].length <= LISTED_TERM_LENGTH) otherTotals.set(term, (otherTotals.get(term) ?? 0) + value)
+    otherTotals.set(term, (otherTotals.get(term) ?? 0) + value)
   }
   // A term's matches among ASCII logins and among the others, together.
-  const asciiCode = (term: string) => term.length === 1 ? term.charCodeAt(0) : PAIRS + 128 * term.charCodeAt(0) + term.charCodeAt(1)
-  const matches = (term: string) => (otherTotals.get(term) ?? 0) + (NON_ASCII.test(term) ? 0 : asciiTotals[asciiCode(term)]!)
+  const matches = (term: string) => (otherTotals.get(term) ?? 0) + (NON_ASCII.test(term) ? 0 : asciiTotals[asciiTermCode(term)]!)
   const rare = (term: string) => matches(term) <= RARE_TERM_MATCHES
   const rareAscii = new Uint8Array(TRIPLES)
-  asciiTotals.forEach((count, code) => { if (count && rare(asciiTerm(code))) rareAscii[code] = 1 })
+  const common = new Set<string>()
+  asciiTotals.forEach((count, code) => {
+    if (!count) return
+    const term = asciiTerm(code)
+    if (!rare(term)) common.add(term)
+    else if (code < TRIPLES) rareAscii[code] = 1
+  })
+  const listable = [...otherTotals.keys()].filter((term) => [...term].length <= LISTED_TERM_LENGTH)
+  for (const term of otherTotals.keys()) if (!NON_ASCII.test(term) && !rare(term)) common.add(term)
   return {
-    ascii: rareAscii,
-    others: new Set([...otherTotals.keys()].filter(rare)),
-    nonAsciiLogins
+    rare: { ascii: rareAscii, others: new Set(listable.filter(rare)), nonAsciiLogins },
+    common: [...common]
   }
 }
 
@@ -239,8 +214,9 @@ export function rebuildDerivedData (db: Database): void {
       INSERT INTO ${table} (type, rank, id)
         SELECT u.type, row_number() OVER (PARTITION BY u.type ORDER BY ${orderSql(orderBy, 'u')}), u.id FROM users u;`)
   }
-  const rare = rebuildTermCounts(db)
+  const { rare, common } = rebuildTermCounts(db)
   rebuildTermIds(db, rare)
+  rebuildTermMarks(db, common)
   // With every login ASCII, a trigram phrase matches exactly the logins LIKE does (see sqlite/pageSql.ts).
   db.prepare("INSERT OR REPLACE INTO ghusers_meta (key, value) VALUES ('non_ascii_logins', ?)").run(rare.nonAsciiLogins)
   db.exec(`

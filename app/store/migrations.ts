@@ -1,7 +1,9 @@
 // Schema migrations (umzug): bring any file holding the contract's users table up to our schema.
 import type { Database } from 'better-sqlite3'
 import { Umzug, type UmzugStorage } from 'umzug'
-import { DERIVED_TABLES_SQL, PROFILE_JSON_TABLE_SQL, TERM_COUNTS_TABLE_SQL, TERM_IDS_TABLE_SQL, TYPE_POSITIONS_TABLES_SQL } from './derivedData.js'
+import {
+  DERIVED_TABLES_SQL, PROFILE_JSON_TABLE_SQL, TERM_COUNTS_TABLE_SQL, TERM_IDS_TABLE_SQL, TERM_MARKS_MIGRATION_SQL, TYPE_POSITIONS_TABLES_SQL
+} from './derivedData.js'
 
 /**
  * Every write to users bumps ghusers_meta.data_version, so a file changed by any tool
@@ -77,6 +79,10 @@ const MIGRATIONS: Migration[] = [
   {
     name: '0006-three-character-counts-rare-term-ids',
     sql: TERM_IDS_TABLE_SQL
+  },
+  {
+    name: '0007-common-term-marks',
+    sql: TERM_MARKS_MIGRATION_SQL
   }
 ]
 

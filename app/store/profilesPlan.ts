@@ -23,9 +23,10 @@ export type Access = 'positions' | 'typePositions' | 'listed' | 'trigrams' | 'sc
 /**
  * Where the page starts: after OFFSET rows (a page number); counted from the list's end, read in the
  * reverse order (a page past the middle of a list whose total is known: a late page costs as an
- * early one); or after a cursor's (key, id) (keyset: no rows skipped one by one).
+ * early one); after a cursor's (key, id) (keyset: no rows skipped one by one); or after the last
+ * mark of a common short term before the page (termMarks.ts), skipping less than a block's rows.
  */
-export type Start = 'offset' | 'end' | 'after'
+export type Start = 'offset' | 'end' | 'after' | 'mark'
 /** How its total is known: counts kept by the seed, a count in the same statement, or a total the caller knows. */
 export type Counting = 'kept' | 'count' | 'known'
 
@@ -95,9 +96,20 @@ export interface PlanOptions {
   total?: number
   /** The seed listed the ids holding the username term (a rare short one). */
   listed?: boolean
+  /** The seed marked the username term (a common short one) in this order and scope; `mark` is its last before the page. */
+  marked?: boolean
+  mark?: Mark
 }
 
-export function planPage (query: PageQuery, { derived, totalKnown, trigramLength, total, listed }: PlanOptions): Plan {
+/** A common short term's mark: how many of its matches come before the row at `position`. */
+export interface Mark { position: RowPosition, matchesBefore: number }
+
+/** The scope and order of a query's marks: a type's own, in the order within it, or the whole list's. */
+export function markScope (query: PageQuery): { scope: string, order: OrderBy } {
+  return query.type === undefined ? { scope: '', order: query.order_by } : { scope: query.type, order: orderWithinType(query.order_by) }
+}
+
+export function planPage (query: PageQuery, { derived, totalKnown, trigramLength, total, listed, marked, mark }: PlanOptions): Plan {
   const filters = FILTER_NAMES.filter((name) => query[name] !== undefined)
   const onlyType = filters.length === 1 && filters[0] === 'type'
   // A common term in a column's order: walking that order's index finds a page's matches within a
@@ -106,6 +118,10 @@ export function planPage (query: PageQuery, { derived, totalKnown, trigramLength
   const trigrams = derived && trigramLength !== undefined && query.username !== undefined &&
     [...query.username].length >= trigramLength && !commonInColumnOrder
   const offset = (query.page - 1) * query.pagination
+  const counting: Counting = derived && totalIsKept(query, filters) ? 'kept' : totalKnown ? 'known' : 'count'
+  if (derived && marked === true && !query.after) {
+    return { access: 'scan', start: mark ? 'mark' : 'offset', counting, derived, filters, orderBy: query.order_by }
+  }
   const start: Start = query.after ? 'after' : total !== undefined && offset * 2 > total && offset < total ? 'end' : 'offset'
   let access: Access
   if (derived && listed === true) access = 'listed'
@@ -113,7 +129,6 @@ export function planPage (query: PageQuery, { derived, totalKnown, trigramLength
   else if (start === 'offset' && derived && !filters.length) access = 'positions'
   else if (start === 'offset' && derived && onlyType) access = 'typePositions'
   else access = 'scan'
-  const counting: Counting = derived && totalIsKept(query, filters) ? 'kept' : totalKnown ? 'known' : 'count'
   return { access, start, counting, derived, filters, orderBy: query.order_by }
 }
 
@@ -123,7 +138,7 @@ export function planName (plan: Plan): string {
 }
 
 /** The values a plan's statement binds, by name; each dialect shapes the username pattern itself. */
-export function planValues (query: PageQuery, plan: Plan, total?: number): Record<string, string | number | null> {
+export function planValues (query: PageQuery, plan: Plan, total?: number, mark?: Mark): Record<string, string | number | null> {
   const offset = query.after ? 0 : (query.page - 1) * query.pagination
   const values: Record<string, string | number | null> = {
     // A cursor's page is read with one row more: whether another page follows.
@@ -134,6 +149,11 @@ export function planValues (query: PageQuery, plan: Plan, total?: number): Recor
     // The page's rows counted from the end: the last of them is the (total - offset)th from there.
     values.limit = Math.min(query.pagination, total! - offset)
     values.offset = Math.max(0, total! - offset - query.pagination)
+  }
+  if (plan.start === 'mark') {
+    values.offset = offset - mark!.matchesBefore
+    values.afterId = mark!.position.id
+    values.afterKey = mark!.position.key
   }
   if (query.username !== undefined && (plan.counting === 'kept' || plan.access === 'listed')) values.term = foldTerm(query.username)
   if (query.id !== undefined) values.id = query.id

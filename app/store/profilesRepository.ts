@@ -2,8 +2,10 @@
 // statement of the shared plan (profilesPlan.ts) in SQLite's words (sqlite/pageSql.ts).
 import type { Database, Statement } from 'better-sqlite3'
 import type { Profile, ProfilesQuery } from '../schemas/profiles.js'
-import { LISTED_TERM_LENGTH, pageEnd, planName, planPage, planValues, type PageQuery, type Plan } from './profilesPlan.js'
-import { NON_ASCII } from './derivedData.js'
+import {
+  KEPT_TERM_LENGTH, LISTED_TERM_LENGTH, markScope, pageEnd, planName, planPage, planValues, type Mark, type PageQuery, type Plan
+} from './profilesPlan.js'
+import { NON_ASCII } from './usernameTerms.js'
 import type { KnownTotal, PageRead, ProfilesSource } from './profilesSource.js'
 import { COLUMNS, containsPattern, LIMIT, META_COLUMNS, pageSql, totalFirstSql, TRIGRAM_LENGTH, trigramPhrase } from './sqlite/pageSql.js'
 
@@ -14,11 +16,24 @@ export type ProfileFilters = Pick<ProfilesQuery, 'username' | 'id' | 'type'>
 
 interface FileMeta { file_id: string, data_version: number, derived_version: number, total_count: number }
 interface PageRow extends FileMeta { total: number | null, results: string }
-interface TotalRow extends FileMeta { total: number | null, listed: 0 | 1 }
+interface TotalRow extends FileMeta {
+  total: number | null
+  listed: 0 | 1
+  marked: 0 | 1
+  mark_matches_before: number | null
+  mark_after_key: string | null
+  mark_after_id: number | null
+}
 
 /** The data version's token (the file's random id and its write counter), and whether the derived data matches it. */
 function fileState (meta: FileMeta): { dataVersion: string, derivedCurrent: boolean } {
   return { dataVersion: `${meta.file_id}.${meta.data_version}`, derivedCurrent: meta.derived_version === meta.data_version }
+}
+
+/** The mark read with a search's total, if any. */
+function markOf (row: TotalRow): Mark | undefined {
+  if (row.mark_after_id === null) return undefined
+  return { matchesBefore: row.mark_matches_before!, position: { key: row.mark_after_key, id: row.mark_after_id } }
 }
 
 /**
@@ -97,20 +112,26 @@ export class ProfilesRepository implements ProfilesSource {
     const total = first.total ?? known!.total
     const offset = query.after ? 0 : (query.page - 1) * query.pagination
     if (total === 0 || offset >= total) return { dataVersion, total, ...pageEnd(query, total, '[]') }
-    const plan = planPage(query, { ...options, totalKnown: true, total, listed: first.listed === 1 })
-    const row = this.statement(plan).get(this.parameters(query, plan, total)) as PageRow
+    const mark = markOf(first)
+    const plan = planPage(query, { ...options, totalKnown: true, total, listed: first.listed === 1, marked: first.marked === 1, mark })
+    const row = this.statement(plan).get(this.parameters(query, plan, total, mark)) as PageRow
     return { dataVersion, total, ...pageEnd(query, total, row.results) }
   }
 
   private totalFirst (query: PageQuery, plan: Plan): TotalRow {
-    const listable = [...query.username!].length <= LISTED_TERM_LENGTH
-    const name = `${planName(plan)}:${listable ? 'listable' : ''}`
+    const length = [...query.username!].length
+    const listable = length <= LISTED_TERM_LENGTH
+    // A page by number of a short term's search, with its total kept: the seed may have marked the term.
+    const markable = plan.counting === 'kept' && !query.after && length <= KEPT_TERM_LENGTH
+    const name = `${planName(plan)}:${listable ? 'listable' : ''}:${markable ? 'markable' : ''}`
     let statement = this.totalStatements.get(name)
     if (!statement) {
-      statement = this.db.prepare(totalFirstSql(plan, listable))
+      statement = this.db.prepare(totalFirstSql(plan, listable, markable))
       this.totalStatements.set(name, statement)
     }
-    return statement.get(this.parameters(query, plan)) as TotalRow
+    const values = this.parameters(query, plan)
+    if (markable) Object.assign(values, { scope: markScope(query).scope, markOrder: markScope(query).order })
+    return statement.get(values) as TotalRow
   }
 
   findById (id: number): Profile | undefined {
@@ -153,8 +174,8 @@ export class ProfilesRepository implements ProfilesSource {
     return statement
   }
 
-  private parameters (query: PageQuery, plan: Plan, total?: number): Record<string, unknown> {
-    const values: Record<string, unknown> = planValues(query, plan, total)
+  private parameters (query: PageQuery, plan: Plan, total?: number, mark?: Mark): Record<string, unknown> {
+    const values: Record<string, unknown> = planValues(query, plan, total, mark)
     if (query.username !== undefined) values.usernamePattern = containsPattern(query.username)
     if (plan.access === 'trigrams') {
       values.trigramQuery = trigramPhrase(query.username!)

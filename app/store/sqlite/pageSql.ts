@@ -5,6 +5,7 @@ import {
   orderSql, positionsTable, PROFILE_JSON_TABLE, profileJsonSql, TERM_COUNTS_TABLE, TERM_IDS_TABLE, typePositionsTable, USERNAME_TRIGRAMS
 } from '../derivedData.js'
 import { ORDER_KEYS, orderWithinType, type FilterName, type Plan } from '../profilesPlan.js'
+import { TERM_MARKS_TABLE } from '../termMarks.js'
 
 // SQLite (built with STAT4, as better-sqlite3 is) compiles a statement again on every run when
 // its plan looked at a bound value: a bare parameter in LIMIT or as a LIKE pattern. Written as
@@ -86,23 +87,30 @@ function typePositionsResultsSql (orderBy: OrderBy): string {
 /**
  * The rows after a cursor's (key, id), as a subquery over `source`: in the id orders one range of
  * ids; otherwise the rest of the key's rows (by id), then the rows past the key (by key, id),
- * each a range of an index in that exact order, so no row before the cursor is read.
+ * each a range of an index in that exact order, so no row before the cursor is read. After a mark
+ * (`skipping`), the first @offset of those rows are skipped.
  */
-function keysetRowsSql (orderBy: OrderBy, source: string, idColumn: string, where: string[]): string {
+function keysetRowsSql (orderBy: OrderBy, source: string, idColumn: string, where: string[], skipping: boolean): string {
+  // Rows skipped after a mark are read from the order's index alone: only the id and the order's key.
+  const { column: keyName } = ORDER_KEYS[orderBy]
+  const columns = skipping ? `${idColumn} AS id${keyName ? `, u.${keyName}` : ''}` : COLUMNS
+  const outer = skipping ? 'id' : 'id, username, avatar_url, type, url'
   const { column, descending } = ORDER_KEYS[orderBy]
   const whereSql = (more: string) => [...where, more].join(' AND ')
+  const partLimit = skipping ? 'LIMIT (@limit + @offset)' : LIMIT
+  const skip = skipping ? ' OFFSET @offset' : ''
   if (column === null) {
     const comparison = descending ? '<' : '>'
-    return `SELECT ${COLUMNS} FROM ${source} WHERE ${whereSql(`${idColumn} ${comparison} @afterId`)} ` +
-      `ORDER BY ${idColumn} ${descending ? 'DESC' : 'ASC'} ${LIMIT}`
+    return `SELECT ${columns} FROM ${source} WHERE ${whereSql(`${idColumn} ${comparison} @afterId`)} ` +
+      `ORDER BY ${idColumn} ${descending ? 'DESC' : 'ASC'} ${LIMIT}${skip}`
   }
   const key = KEY_COLUMN[column]
-  const sameKey = `SELECT ${COLUMNS}, 0 AS part FROM ${source} WHERE ${whereSql(`${key} = @afterKey AND ${idColumn} > @afterId`)} ` +
-    `ORDER BY ${idColumn} ${LIMIT}`
-  const pastKey = `SELECT ${COLUMNS}, 1 AS part FROM ${source} WHERE ${whereSql(`${key} ${descending ? '<' : '>'} @afterKey`)} ` +
-    `ORDER BY ${orderSql(orderBy, 'u')} ${LIMIT}`
-  return `SELECT id, username, avatar_url, type, url FROM (SELECT * FROM (${sameKey}) UNION ALL SELECT * FROM (${pastKey})) k ` +
-    `ORDER BY k.part, ${orderSql(orderBy, 'k')} ${LIMIT}`
+  const sameKey = `SELECT ${columns}, 0 AS part FROM ${source} WHERE ${whereSql(`${key} = @afterKey AND ${idColumn} > @afterId`)} ` +
+    `ORDER BY ${idColumn} ${partLimit}`
+  const pastKey = `SELECT ${columns}, 1 AS part FROM ${source} WHERE ${whereSql(`${key} ${descending ? '<' : '>'} @afterKey`)} ` +
+    `ORDER BY ${orderSql(orderBy, 'u')} ${partLimit}`
+  return `SELECT ${outer} FROM (SELECT * FROM (${sameKey}) UNION ALL SELECT * FROM (${pastKey})) k ` +
+    `ORDER BY k.part, ${orderSql(orderBy, 'k')} ${LIMIT}${skip}`
 }
 
 /** The rows of a filtered page (or of any page without derived data, or after a cursor), as a subquery. */
@@ -110,7 +118,9 @@ function rowsSql ({ access, start, filters, orderBy }: Plan): string {
   const where = filters.map((name) => FILTER_SQL[name])
   const { source, match, idColumn } = SOURCES[access === 'trigrams' || access === 'listed' ? access : 'scan']
   if (match) where.unshift(match)
-  if (start === 'after') return keysetRowsSql(orderBy, source, idColumn, where)
+  if (start === 'after') return keysetRowsSql(orderBy, source, idColumn, where, false)
+  // A type's marks are in the order within the type (its key is no type).
+  if (start === 'mark') return keysetRowsSql(filters.includes('type') ? orderWithinType(orderBy) : orderBy, source, idColumn, where, true)
   const { column, descending } = ORDER_KEYS[orderBy]
   const order = (reversed: boolean) => column === null
     ? `${idColumn} ${descending === reversed ? 'ASC' : 'DESC'}`
@@ -180,11 +190,21 @@ export function pageSql (plan: Plan): string {
   return `SELECT ${META_COLUMNS}, ${totalSql(plan)} AS total, (${results}) AS results`
 }
 
+/** The marks of the term in the query's scope and order. */
+const TERM_MARKS = `${TERM_MARKS_TABLE} WHERE scope = @scope AND order_by = @markOrder AND term = @term`
+/** A column of the term's last mark before the page's first row (a key keeps its stored type: JSON could not hold a blob). */
+const lastMark = (column: string) => `(SELECT ${column} FROM ${TERM_MARKS} AND matches_before <= @offset ORDER BY block DESC LIMIT 1)`
+const LAST_MARK_COLUMNS = ['matches_before', 'after_key', 'after_id'].map((column) => `${lastMark(column)} AS mark_${column}`).join(', ')
+
 /**
- * The metadata, the filters' total and whether the seed listed the ids of the username term: read
- * first, in the page's read transaction, to pick the page's access and start (profilesPlan.ts).
+ * The metadata, the filters' total, whether the seed listed the ids of the username term and whether
+ * it marked the term (with its last mark before the page): read first, in the page's read
+ * transaction, to pick the page's access and start (profilesPlan.ts).
  */
-export function totalFirstSql (plan: Plan, listable: boolean): string {
+export function totalFirstSql (plan: Plan, listable: boolean, markable: boolean): string {
   const listed = listable ? `EXISTS (SELECT 1 FROM ${TERM_IDS_TABLE} WHERE term = @term)` : '0'
-  return `SELECT ${META_COLUMNS}, ${totalSql(plan)} AS total, ${listed} AS listed`
+  const marks = markable
+    ? `EXISTS (SELECT 1 FROM ${TERM_MARKS}) AS marked, ${LAST_MARK_COLUMNS}`
+    : '0 AS marked, NULL AS mark_matches_before, NULL AS mark_after_key, NULL AS mark_after_id'
+  return `SELECT ${META_COLUMNS}, ${totalSql(plan)} AS total, ${listed} AS listed, ${marks}`
 }
