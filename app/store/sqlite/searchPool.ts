@@ -9,8 +9,9 @@ import type { ProfileFilters, ProfilesRepository } from '../profilesRepository.j
 import type { KnownTotal, PageRead, ProfilesSource } from '../profilesSource.js'
 import type { SearchTask } from './searchWorker.js'
 
-/** The worker's module beside this one: compiled JavaScript, or TypeScript through tsx (tests, `npm run dev`). */
-const WORKER_FILE = new URL(`./searchWorker${extname(fileURLToPath(import.meta.url))}`, import.meta.url)
+/** The worker's module beside this one: compiled JavaScript, or the TypeScript source through tsx (tests, `npm run dev`). */
+const FROM_SOURCE = extname(fileURLToPath(import.meta.url)) === '.ts'
+const WORKER_FILE = new URL(FROM_SOURCE ? './searchWorkerFromSource.mjs' : './searchWorker.js', import.meta.url)
 
 export class SearchPool {
   private readonly pool: Piscina<SearchTask, PageRead | FacetsRead>
@@ -25,7 +26,6 @@ export class SearchPool {
       niceIncrement: 19,
       // A page's rows or a facet's counts at a time: a small heap keeps the process's memory near the main thread's.
       resourceLimits: { maxOldGenerationSizeMb: 24, maxYoungGenerationSizeMb: 4 },
-      execArgv: WORKER_FILE.pathname.endsWith('.ts') ? ['--import', 'tsx'] : [],
       workerData: { databasePath }
     })
   }
