@@ -41,6 +41,11 @@ export const TERM_COUNTS_TABLE = 'ghusers_term_counts'
 export const TERM_IDS_TABLE = 'ghusers_term_ids'
 
 export const USERNAME_TRIGRAMS = 'ghusers_username_trigrams'
+/**
+ * The same trigrams keyed by each login's position in the username order (contentless: the index
+ * alone), so a term's matches come in that order and a deep page skips them without reading a row.
+ */
+export const NAME_TRIGRAMS = 'ghusers_name_trigrams'
 /** Each profile's JSON text, as the API sends it, by id. */
 export const PROFILE_JSON_TABLE = 'ghusers_profile_json'
 
@@ -87,9 +92,22 @@ export const TERM_IDS_TABLE_SQL = `
   CREATE TABLE IF NOT EXISTS ${TERM_IDS_TABLE} (term TEXT NOT NULL, id INTEGER NOT NULL, PRIMARY KEY (term, id)) WITHOUT ROWID;
   ${DERIVED_STALE_SQL}`
 
-/** Marks of the common short terms in every order (termMarks.ts). */
+/** Marks of the common short terms in every order (termMarks.ts), and the trigrams in the username order. */
 export const TERM_MARKS_MIGRATION_SQL = `${TERM_MARKS_TABLE_SQL}
+  CREATE VIRTUAL TABLE IF NOT EXISTS ${NAME_TRIGRAMS} USING fts5(username, content = '', tokenize = 'trigram');
   ${DERIVED_STALE_SQL}`
+
+/**
+ * Refills the trigrams in the username order (positions as in its positions table) and counts the
+ * logins equal to the one before them but for case: with none, the descending username order is
+ * the exact reverse of the ascending one (both break ties by id ascending).
+ */
+const FILL_NAME_TRIGRAMS_SQL = `
+  INSERT INTO ${NAME_TRIGRAMS} (${NAME_TRIGRAMS}) VALUES ('delete-all');
+  INSERT INTO ${NAME_TRIGRAMS} (rowid, username)
+    SELECT row_number() OVER (ORDER BY ${orderSql('username')}), username FROM users;
+  INSERT OR REPLACE INTO ghusers_meta (key, value) SELECT 'username_twins', count(*) FROM
+    (SELECT username = lag(username) OVER (ORDER BY ${orderSql('username')}) COLLATE NOCASE AS twin FROM users) WHERE twin;`
 
 export const TERM_COUNTS_TABLE_SQL = `
   CREATE TABLE IF NOT EXISTS ${TERM_COUNTS_TABLE} (term TEXT NOT NULL, type TEXT NOT NULL, count INTEGER NOT NULL,
@@ -226,6 +244,7 @@ export function rebuildDerivedData (db: Database): void {
     INSERT INTO ghusers_type_counts (type, count) SELECT type, count(*) FROM users GROUP BY type;
     UPDATE ghusers_meta SET value = (SELECT count(*) FROM users) WHERE key = 'total_count';
     INSERT INTO ${USERNAME_TRIGRAMS} (${USERNAME_TRIGRAMS}) VALUES ('rebuild');
+    ${FILL_NAME_TRIGRAMS_SQL}
     UPDATE ghusers_meta SET value = (SELECT value FROM ghusers_meta WHERE key = 'data_version')
       WHERE key = 'derived_version';`)
 }

@@ -81,7 +81,7 @@ const MIGRATIONS: Migration[] = [
     sql: TERM_IDS_TABLE_SQL
   },
   {
-    name: '0007-common-term-marks',
+    name: '0007-common-term-marks-name-trigrams',
     sql: TERM_MARKS_MIGRATION_SQL
   }
 ]

@@ -17,9 +17,11 @@ export type PageQuery = Omit<ProfilesQuery, 'after'> & { after?: RowPosition }
  * - typePositions: one type's list by its precomputed position in that type (flat at any depth);
  * - listed: the seed's list of the ids holding a rare short username term, then the exact filter;
  * - trigrams: candidates from the username trigram index, then the exact filter;
+ * - phrase: a term's matches from a phrase index alone, in the order's own (id or username) order,
+ *   where the index matches exactly the logins the filter does;
  * - scan: an index in the order, with the filters.
  */
-export type Access = 'positions' | 'typePositions' | 'listed' | 'trigrams' | 'scan'
+export type Access = 'positions' | 'typePositions' | 'listed' | 'trigrams' | 'phrase' | 'scan'
 /**
  * Where the page starts: after OFFSET rows (a page number); counted from the list's end, read in the
  * reverse order (a page past the middle of a list whose total is known: a late page costs as an
@@ -99,6 +101,11 @@ export interface PlanOptions {
   /** The seed marked the username term (a common short one) in this order and scope; `mark` is its last before the page. */
   marked?: boolean
   mark?: Mark
+  /**
+   * The dialect's phrase index matches exactly the logins the term's filter does, and whether its
+   * username order read backwards is the descending username order (no logins equal but for case).
+   */
+  phrase?: { exact: boolean, namesReversible: boolean }
 }
 
 /** A common short term's mark: how many of its matches come before the row at `position`. */
@@ -109,7 +116,13 @@ export function markScope (query: PageQuery): { scope: string, order: OrderBy } 
   return query.type === undefined ? { scope: '', order: query.order_by } : { scope: query.type, order: orderWithinType(query.order_by) }
 }
 
-export function planPage (query: PageQuery, { derived, totalKnown, trigramLength, total, listed, marked, mark }: PlanOptions): Plan {
+/** Whether a phrase index yields a term's matches in this order (forwards or backwards). */
+function phraseOrder (orderBy: OrderBy, namesReversible: boolean): boolean {
+  return orderBy !== 'type' && orderBy !== '-type' && (orderBy !== '-username' || namesReversible)
+}
+
+export function planPage (query: PageQuery, options: PlanOptions): Plan {
+  const { derived, totalKnown, trigramLength, total, listed, marked, mark, phrase } = options
   const filters = FILTER_NAMES.filter((name) => query[name] !== undefined)
   const onlyType = filters.length === 1 && filters[0] === 'type'
   // A common term in a column's order: walking that order's index finds a page's matches within a
@@ -123,6 +136,11 @@ export function planPage (query: PageQuery, { derived, totalKnown, trigramLength
     return { access: 'scan', start: mark ? 'mark' : 'offset', counting, derived, filters, orderBy: query.order_by }
   }
   const start: Start = query.after ? 'after' : total !== undefined && offset * 2 > total && offset < total ? 'end' : 'offset'
+  const onlyUsername = filters.length === 1 && filters[0] === 'username'
+  if (derived && phrase?.exact === true && onlyUsername && trigramLength !== undefined && [...query.username!].length >= trigramLength &&
+    listed !== true && start !== 'after' && phraseOrder(query.order_by, phrase.namesReversible)) {
+    return { access: 'phrase', start, counting, derived, filters, orderBy: query.order_by }
+  }
   let access: Access
   if (derived && listed === true) access = 'listed'
   else if (trigrams) access = 'trigrams'

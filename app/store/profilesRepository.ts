@@ -23,6 +23,8 @@ interface TotalRow extends FileMeta {
   mark_matches_before: number | null
   mark_after_key: string | null
   mark_after_id: number | null
+  non_ascii_logins: number | null
+  username_twins: number | null
 }
 
 /** The data version's token (the file's random id and its write counter), and whether the derived data matches it. */
@@ -113,7 +115,9 @@ export class ProfilesRepository implements ProfilesSource {
     const offset = query.after ? 0 : (query.page - 1) * query.pagination
     if (total === 0 || offset >= total) return { dataVersion, total, ...pageEnd(query, total, '[]') }
     const mark = markOf(first)
-    const plan = planPage(query, { ...options, totalKnown: true, total, listed: first.listed === 1, marked: first.marked === 1, mark })
+    // With every login and the term ASCII, a trigram phrase matches exactly the logins LIKE does (see sqlite/pageSql.ts).
+    const phrase = { exact: first.non_ascii_logins === 0 && !NON_ASCII.test(query.username!), namesReversible: first.username_twins === 0 }
+    const plan = planPage(query, { ...options, totalKnown: true, total, listed: first.listed === 1, marked: first.marked === 1, mark, phrase })
     const row = this.statement(plan).get(this.parameters(query, plan, total, mark)) as PageRow
     return { dataVersion, total, ...pageEnd(query, total, row.results) }
   }
@@ -177,7 +181,7 @@ export class ProfilesRepository implements ProfilesSource {
   private parameters (query: PageQuery, plan: Plan, total?: number, mark?: Mark): Record<string, unknown> {
     const values: Record<string, unknown> = planValues(query, plan, total, mark)
     if (query.username !== undefined) values.usernamePattern = containsPattern(query.username)
-    if (plan.access === 'trigrams') {
+    if (plan.access === 'trigrams' || plan.access === 'phrase') {
       values.trigramQuery = trigramPhrase(query.username!)
       values.asciiTerm = NON_ASCII.test(query.username!) ? 0 : 1
     }

@@ -2,7 +2,8 @@
 // and the page's rows as one JSON array, from one snapshot.
 import type { OrderBy } from '../../schemas/profiles.js'
 import {
-  orderSql, positionsTable, PROFILE_JSON_TABLE, profileJsonSql, TERM_COUNTS_TABLE, TERM_IDS_TABLE, typePositionsTable, USERNAME_TRIGRAMS
+  NAME_TRIGRAMS, orderSql, positionsTable, PROFILE_JSON_TABLE, profileJsonSql, TERM_COUNTS_TABLE, TERM_IDS_TABLE, typePositionsTable,
+  USERNAME_TRIGRAMS
 } from '../derivedData.js'
 import { ORDER_KEYS, orderWithinType, type FilterName, type Plan } from '../profilesPlan.js'
 import { TERM_MARKS_TABLE } from '../termMarks.js'
@@ -113,8 +114,28 @@ function keysetRowsSql (orderBy: OrderBy, source: string, idColumn: string, wher
     `ORDER BY k.part, ${orderSql(orderBy, 'k')} ${LIMIT}${skip}`
 }
 
+/**
+ * A page of a term's matches from the trigram phrase index alone, as ids: in the id orders the
+ * id-keyed index, in the username orders the one keyed by username position (its rank mapped
+ * back to the id). From the end, it is read backwards and put back in order.
+ */
+function phraseRowsSql ({ start, orderBy }: Plan): string {
+  const { column, descending } = ORDER_KEYS[orderBy]
+  const direction = (reversed: boolean) => descending === reversed ? 'ASC' : 'DESC'
+  const read = direction(start === 'end')
+  if (column === null) {
+    const matches = `SELECT t.rowid AS id FROM ${USERNAME_TRIGRAMS} t WHERE ${TRIGRAM_MATCH} ORDER BY t.rowid ${read} ${LIMIT} OFFSET @offset`
+    return `SELECT id FROM (${matches}) e ORDER BY e.id ${direction(false)} ${LIMIT}`
+  }
+  const matches = `SELECT n.rowid AS rank FROM ${NAME_TRIGRAMS} n WHERE n.${NAME_TRIGRAMS} MATCH @trigramQuery ` +
+    `ORDER BY n.rowid ${read} ${LIMIT} OFFSET @offset`
+  return `SELECT p.id FROM (${matches}) e JOIN ${positionsTable('username')} p ON p.rank = e.rank ORDER BY e.rank ${direction(false)} ${LIMIT}`
+}
+
 /** The rows of a filtered page (or of any page without derived data, or after a cursor), as a subquery. */
-function rowsSql ({ access, start, filters, orderBy }: Plan): string {
+function rowsSql (plan: Plan): string {
+  if (plan.access === 'phrase') return phraseRowsSql(plan)
+  const { access, start, filters, orderBy } = plan
   const where = filters.map((name) => FILTER_SQL[name])
   const { source, match, idColumn } = SOURCES[access === 'trigrams' || access === 'listed' ? access : 'scan']
   if (match) where.unshift(match)
@@ -197,14 +218,15 @@ const lastMark = (column: string) => `(SELECT ${column} FROM ${TERM_MARKS} AND m
 const LAST_MARK_COLUMNS = ['matches_before', 'after_key', 'after_id'].map((column) => `${lastMark(column)} AS mark_${column}`).join(', ')
 
 /**
- * The metadata, the filters' total, whether the seed listed the ids of the username term and whether
- * it marked the term (with its last mark before the page): read first, in the page's read
- * transaction, to pick the page's access and start (profilesPlan.ts).
+ * The metadata, the filters' total, whether the seed listed the ids of the username term, whether
+ * it marked the term (with its last mark before the page), and what the phrase indexes can answer
+ * exactly: read first, in the page's read transaction, to pick the page's access and start (profilesPlan.ts).
  */
 export function totalFirstSql (plan: Plan, listable: boolean, markable: boolean): string {
   const listed = listable ? `EXISTS (SELECT 1 FROM ${TERM_IDS_TABLE} WHERE term = @term)` : '0'
   const marks = markable
     ? `EXISTS (SELECT 1 FROM ${TERM_MARKS}) AS marked, ${LAST_MARK_COLUMNS}`
     : '0 AS marked, NULL AS mark_matches_before, NULL AS mark_after_key, NULL AS mark_after_id'
-  return `SELECT ${META_COLUMNS}, ${totalSql(plan)} AS total, ${listed} AS listed, ${marks}`
+  const phrase = ['non_ascii_logins', 'username_twins'].map((key) => `(SELECT value FROM ghusers_meta WHERE key = '${key}') AS ${key}`).join(', ')
+  return `SELECT ${META_COLUMNS}, ${totalSql(plan)} AS total, ${listed} AS listed, ${marks}, ${phrase}`
 }
