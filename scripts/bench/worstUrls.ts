@@ -12,6 +12,7 @@ export const WORST_URLS: string[] = [
   `${LIST}?type=Organization&order_by=username&page=3500`,
   `${LIST}?type=Bot&order_by=-id&page=350`,
   `${LIST}?username=e&page=24000`,
+  `${LIST}?username=e&order_by=-type&page=13000`,
   `${LIST}?username=an&page=5000`,
   `${LIST}?username=an&page=3000`,
   `${LIST}?username=an&page=1`,
