@@ -14,7 +14,9 @@ const FROM_SOURCE = extname(fileURLToPath(import.meta.url)) === '.ts'
 const WORKER_FILE = new URL(FROM_SOURCE ? './searchWorkerFromSource.mjs' : './searchWorker.js', import.meta.url)
 
 export class SearchPool {
-  private readonly pool: Piscina<SearchTask, PageRead | FacetsRead>
+  private readonly pool: Piscina<SearchTask, PageRead | FacetsRead | null>
+  /** The worker's module is loaded: Node 20 aborts the process when a thread is terminated while it loads one. */
+  private readonly loaded: Promise<unknown>
 
   constructor (databasePath: string) {
     this.pool = new Piscina({
@@ -28,6 +30,7 @@ export class SearchPool {
       resourceLimits: { maxOldGenerationSizeMb: 24, maxYoungGenerationSizeMb: 4 },
       workerData: { databasePath }
     })
+    this.loaded = this.pool.run({ kind: 'loaded' }).catch(() => undefined)
   }
 
   async page (query: PageQuery, known?: KnownTotal): Promise<PageRead> {
@@ -39,6 +42,7 @@ export class SearchPool {
   }
 
   async close (): Promise<void> {
+    await this.loaded
     await this.pool.destroy()
   }
 }

@@ -8,13 +8,14 @@ import type { PageQuery } from '../profilesPlan.js'
 import { ProfilesRepository, type ProfileFilters } from '../profilesRepository.js'
 import type { KnownTotal, PageRead } from '../profilesSource.js'
 
-export type SearchTask = { kind: 'page', query: PageQuery, known?: KnownTotal } | { kind: 'facets', filters: ProfileFilters }
+export type SearchTask = { kind: 'page', query: PageQuery, known?: KnownTotal } | { kind: 'facets', filters: ProfileFilters } | { kind: 'loaded' }
 
 const db = openReadOnlyDatabase((workerData as { databasePath: string }).databasePath)
 const repository = new ProfilesRepository(db)
 const facets = new ProfilesFacets(db)
 
-export default function search (task: SearchTask): PageRead | FacetsRead {
+export default function search (task: SearchTask): PageRead | FacetsRead | null {
+  if (task.kind === 'loaded') return null
   if (task.kind === 'facets') return facets.read(task.filters)
   // Learns whether another connection committed (and whether the derived data still matches).
   repository.dataVersion()
