@@ -37,6 +37,16 @@ describe('ETag and Cache-Control', async () => {
     expect(response.headers['cache-control']).toBe('public, max-age=60')
   })
 
+  it('with CACHE_MAX_AGE=0 asks caches to revalidate every answer, its 304 alike', async () => {
+    const uncached = await build(await sampleDatabase(20), { httpCacheMaxAge: 0 })
+    for (const url of SUCCESSFUL_GETS.slice(0, 2).concat('/users')) {
+      const response = await uncached.inject(url)
+      expect(response.headers['cache-control'], url).toBe('no-cache')
+      const again = await conditional(uncached, url, response.headers.etag as string)
+      expect([again.statusCode, again.headers['cache-control']], url).toEqual([304, 'no-cache'])
+    }
+  })
+
   it.each(['/api/users/profiles?page=0', '/api/users/profiles?page=99', '/users/99', '/users?type=robot', '/nope', '/api/nope'])(
     'errors (%s) are not stored and carry no ETag', async (url) => {
       const response = await app.inject(url)

@@ -28,8 +28,10 @@ async function caching (scope: FastifyInstance, { maxAge, store }: CachingOption
     if (reply.statusCode === 304) reply.header('etag', request.headers['if-none-match']).header('cache-control', cacheControl)
     done(null, payload)
   })
-  const cacheControl = `public, max-age=${maxAge}`
-  await scope.register(fastifyCaching, { privacy: fastifyCaching.privacy.PUBLIC, expiresIn: maxAge, cache: store })
+  // CACHE_MAX_AGE=0 asks caches to revalidate every time (no-cache); the plugin would send a bare "public" instead, which lets them guess.
+  const privacy = maxAge > 0 ? fastifyCaching.privacy.PUBLIC : fastifyCaching.privacy.NOCACHE
+  const cacheControl = maxAge > 0 ? `public, max-age=${maxAge}` : 'no-cache'
+  await scope.register(fastifyCaching, { privacy, expiresIn: maxAge, cache: store })
 }
 
 export default fp(caching, { name: 'http-caching', fastify: '5.x', dependencies: ['profiles'] })
