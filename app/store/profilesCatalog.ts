@@ -8,7 +8,7 @@ import type { PageQuery } from './profilesPlan.js'
 import { type KnownTotal, type MaybePromise, type PageRead, type ProfilesSource, whenReady } from './profilesSource.js'
 
 // Totals of filtered lists cost a count over every match; paging through one search should pay
-// it once per data version. Kept even with the result cache off (entries are a few bytes).
+// it once per data version. Kept even with RESULT_CACHE=off (entries are a few bytes).
 const MAX_REMEMBERED_TOTALS = 10_000
 
 /**

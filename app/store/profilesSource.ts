@@ -27,7 +27,7 @@ export interface KnownTotal { dataVersion: string, total: number }
 export interface ProfilesSource {
   /**
    * A token that changes whenever the users table changes, whoever changed it, and is the same
-   * for every process serving the same data. Synchronous: the result cache asks it on every hit.
+   * for every process serving the same data. Synchronous: every answer's tag and key is made from it.
    */
   dataVersion: () => string
   /**

@@ -16,7 +16,7 @@ export interface StateRow { database_id: string, data_version: number, derived_c
 export interface DataState {
   databaseId: string
   dataVersion: number
-  /** The two as the data version's token (ETags, cache keys), made once: the result cache asks for it on every hit. */
+  /** The two as the data version's token (ETags, answer keys), made once: every answer asks for it. */
   token: string
   derivedCurrent: boolean
   totalCount: number
