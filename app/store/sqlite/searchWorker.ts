@@ -10,12 +10,20 @@ import type { KnownTotal, PageRead } from '../profilesSource.js'
 
 export type SearchTask = { kind: 'page', query: PageQuery, known?: KnownTotal } | { kind: 'facets', filters: ProfileFilters } | { kind: 'loaded' }
 
-const db = openReadOnlyDatabase((workerData as { databasePath: string }).databasePath)
-const repository = new ProfilesRepository(db)
-const facets = new ProfilesFacets(db)
+/** The connection, opened by the first search: a file that cannot be opened fails that search, not the worker's start. */
+let reader: { repository: ProfilesRepository, facets: ProfilesFacets } | undefined
+
+function readers (): { repository: ProfilesRepository, facets: ProfilesFacets } {
+  if (!reader) {
+    const db = openReadOnlyDatabase((workerData as { databasePath: string }).databasePath)
+    reader = { repository: new ProfilesRepository(db), facets: new ProfilesFacets(db) }
+  }
+  return reader
+}
 
 export default function search (task: SearchTask): PageRead | FacetsRead | null {
   if (task.kind === 'loaded') return null
+  const { repository, facets } = readers()
   if (task.kind === 'facets') return facets.read(task.filters)
   // Learns whether another connection committed (and whether the derived data still matches).
   repository.dataVersion()
