@@ -9,10 +9,11 @@ import { sampleAccounts } from '../../app/seed/sampleAccounts.js'
 import { seedDatabase } from '../../app/seed/seedDatabase.js'
 import { openReadOnlyDatabase } from '../../app/store/database.js'
 import { TERM_IDS_TABLE } from '../../app/store/derivedData.js'
+import { markRows, TERM_MARKS_TABLE } from '../../app/store/termMarks.js'
 import { ProfilesFacets } from '../../app/store/profilesFacets.js'
 import { RARE_TERM_MATCHES } from '../../app/store/profilesPlan.js'
 import { ProfilesRepository } from '../../app/store/profilesRepository.js'
-import { expectedPage } from '../helpers/contractModel.js'
+import { asciiLower, expectedPage, ordered } from '../helpers/contractModel.js'
 import { HOSTILE_PROFILES, readProfiles, temporaryDirectory } from '../helpers/fixtures.js'
 
 async function seededFile (name: string, ...parts: Array<Profile[] | number>): Promise<string> {
@@ -73,6 +74,29 @@ describe.each([['ASCII logins', ascii], ['hostile logins', mixed]])('searches on
           }
         }
       }
+    }
+  })
+
+  it('mark every common short term in every order, of the whole list and of each type, with the matches before each mark', () => {
+    const db = new BetterSqlite3(path, { readonly: true })
+    const marks = db.prepare(`SELECT scope, order_by AS orderBy, term, block, matches_before AS before, after_id AS id FROM ${TERM_MARKS_TABLE}`)
+      .all() as Array<{ scope: string, orderBy: typeof ORDER_BY_VALUES[number], term: string, block: number, before: number, id: number }>
+    db.close()
+    const marked = new Set(marks.map((mark) => `${mark.scope}:${mark.orderBy}:${mark.term}`))
+    for (const term of ['a', 'e']) {
+      for (const orderBy of ORDER_BY_VALUES) expect(marked.has(`:${orderBy}:${term}`), `${orderBy} ${term}`).toBe(true)
+      for (const orderBy of ['id', '-id', 'username', '-username'] as const) expect(marked.has(`User:${orderBy}:${term}`)).toBe(true)
+    }
+    const rowsPerBlock = markRows(rows.length)
+    const scopes = new Map<string, Profile[]>()
+    for (const mark of marks.filter((_mark, index) => index % 7 === 0)) {
+      // The mark's row ends its block in its scope's order; the matches up to it are the mark's count.
+      const key = `${mark.scope}:${mark.orderBy}`
+      if (!scopes.has(key)) scopes.set(key, ordered(mark.scope === '' ? rows : rows.filter((row) => row.type === mark.scope), mark.orderBy))
+      const scope = scopes.get(key)!
+      const position = scope.findIndex((row) => row.id === mark.id) + 1
+      const before = scope.slice(0, position).filter((row) => asciiLower(row.username).includes(mark.term)).length
+      expect({ position, before }, JSON.stringify(mark)).toEqual({ position: mark.block * rowsPerBlock, before: mark.before })
     }
   })
 
