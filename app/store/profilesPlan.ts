@@ -108,12 +108,15 @@ export interface PlanOptions {
   phrase?: { exact: boolean, namesReversible: boolean }
 }
 
-/** A common short term's mark: how many of its matches come before the row at `position`. */
+/** A common short term's mark: how many of its matches there are up to and including the row at `position`. */
 export interface Mark { position: RowPosition, matchesBefore: number }
+
+/** The scope of the whole list's marks; a type's marks have the type as their scope. */
+export const WHOLE_LIST = ''
 
 /** The scope and order of a query's marks: a type's own, in the order within it, or the whole list's. */
 export function markScope (query: PageQuery): { scope: string, order: OrderBy } {
-  return query.type === undefined ? { scope: '', order: query.order_by } : { scope: query.type, order: orderWithinType(query.order_by) }
+  return query.type === undefined ? { scope: WHOLE_LIST, order: query.order_by } : { scope: query.type, order: orderWithinType(query.order_by) }
 }
 
 /** Whether a phrase index yields a term's matches in this order (forwards or backwards). */

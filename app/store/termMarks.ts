@@ -1,15 +1,13 @@
 // Marks of the common short terms: in each sort order, of the whole list and within each type, how
-// many of a term's matches come before every block's end (every markRows()-th row), and that row's
-// position. A page deep in a common term's matches starts after the last mark before it and skips
+// many of a term's matches there are up to every block's end (every markRows()-th row, included),
+// and that row's position. A page deep in a common term's matches starts after the last mark before it and skips
 // the matches of less than one block, so its cost does not grow with the page number.
 import type { Database } from 'better-sqlite3'
 import type { OrderBy } from '../schemas/profiles.js'
-import { ORDER_KEYS } from './profilesPlan.js'
+import { ORDER_KEYS, WHOLE_LIST } from './profilesPlan.js'
 import { ASCII_TERM_CODES, asciiTermCode, forEachAsciiTerm, NON_ASCII, shortTerms } from './usernameTerms.js'
 
 export const TERM_MARKS_TABLE = 'ghusers_term_marks'
-/** The scope of the whole list's marks; a type's marks have the type as their scope. */
-export const WHOLE_LIST = ''
 
 export const TERM_MARKS_TABLE_SQL = `
   CREATE TABLE IF NOT EXISTS ${TERM_MARKS_TABLE} (scope TEXT NOT NULL, order_by TEXT NOT NULL, term TEXT NOT NULL,
@@ -90,12 +88,7 @@ class ScopeMarks {
   }
 }
 
-/** A value another tool stored in username as a number or blob, as SQLite's CAST to TEXT reads it. */
-function textOf (value: unknown): string {
-  return Buffer.isBuffer(value) ? value.toString('utf8') : String(value)
-}
-
-/** Refills the marks of `common` (ASCII terms of 1..KEPT_TERM_LENGTH characters), one walk per order. */
+/** Refills the marks of `common` (ASCII terms of 1..KEPT_TERM_LENGTH characters): nine walks mark the six orders of the whole list and the four within a type. */
 export function rebuildTermMarks (db: Database, common: string[]): void {
   db.exec(`DELETE FROM ${TERM_MARKS_TABLE}`)
   if (!common.length) return
@@ -125,10 +118,10 @@ export function rebuildTermMarks (db: Database, common: string[]): void {
     const written: ScopeMarks[] = whole ? [whole] : []
     // Only the columns of the walk's index, so that it is read alone.
     const typeColumn = walk.withinType || walk.whole === 'type' || walk.whole === '-type' ? 'type' : 'NULL'
-    const select = db.prepare(`SELECT id, username, ${typeColumn} FROM users ORDER BY ${walk.orderSql}`).raw()
-    for (const [id, username, type] of select.iterate() as Iterable<[number, unknown, string]>) {
+    // The terms from the login as LIKE reads it (SQLite's text of a number or blob); the key as stored, as the keyset compares it.
+    const select = db.prepare(`SELECT id, username, CAST(username AS TEXT), ${typeColumn} FROM users ORDER BY ${walk.orderSql}`).raw()
+    for (const [id, username, text, type] of select.iterate() as Iterable<[number, unknown, string, string]>) {
       row++
-      const text = typeof username === 'string' ? username : textOf(username)
       found.length = 0
       if (NON_ASCII.test(text)) {
         for (const term of shortTerms(text)) if (!NON_ASCII.test(term)) visit(asciiTermCode(term))

@@ -92,11 +92,10 @@ function typePositionsResultsSql (orderBy: OrderBy): string {
  * (`skipping`), the first @offset of those rows are skipped.
  */
 function keysetRowsSql (orderBy: OrderBy, source: string, idColumn: string, where: string[], skipping: boolean): string {
-  // Rows skipped after a mark are read from the order's index alone: only the id and the order's key.
-  const { column: keyName } = ORDER_KEYS[orderBy]
-  const columns = skipping ? `${idColumn} AS id${keyName ? `, u.${keyName}` : ''}` : COLUMNS
-  const outer = skipping ? 'id' : 'id, username, avatar_url, type, url'
   const { column, descending } = ORDER_KEYS[orderBy]
+  // Rows skipped after a mark yield only the id and the order's key (the page's profiles come from the kept JSON).
+  const columns = skipping ? `${idColumn} AS id${column ? `, u.${column}` : ''}` : COLUMNS
+  const outer = skipping ? 'id' : 'id, username, avatar_url, type, url'
   const whereSql = (more: string) => [...where, more].join(' AND ')
   const partLimit = skipping ? 'LIMIT (@limit + @offset)' : LIMIT
   const skip = skipping ? ' OFFSET @offset' : ''
