@@ -15,6 +15,7 @@ import { RARE_TERM_MATCHES } from '../../app/store/profilesPlan.js'
 import { ProfilesRepository } from '../../app/store/profilesRepository.js'
 import { asciiLower, expectedPage, ordered } from '../helpers/contractModel.js'
 import { HOSTILE_PROFILES, readProfiles, temporaryDirectory } from '../helpers/fixtures.js'
+import { TIED_PROFILES } from '../helpers/walk.js'
 
 async function seededFile (name: string, ...parts: Array<Profile[] | number>): Promise<string> {
   const path = join(temporaryDirectory(), name)
@@ -33,6 +34,8 @@ async function seededFile (name: string, ...parts: Array<Profile[] | number>): P
 // Enough accounts that the commonest terms pass RARE_TERM_MATCHES and the rarest stay under it.
 const ascii = await seededFile('ascii.db', 24_000)
 const mixed = await seededFile('mixed.db', 24_000, HOSTILE_PROFILES)
+// ASCII logins equal but for case: the descending username order is not the ascending one read backwards.
+const twins = await seededFile('twins.db', 24_000, TIED_PROFILES)
 
 function rowsOf (path: string): Profile[] {
   const db = new BetterSqlite3(path, { readonly: true })
@@ -46,10 +49,10 @@ function termsOf (path: string): string[] {
   const db = new BetterSqlite3(path, { readonly: true })
   const listed = db.prepare(`SELECT term FROM ${TERM_IDS_TABLE} GROUP BY term ORDER BY count(*), term`).pluck().all() as string[]
   db.close()
-  return ['a', 'E', 'an', 'ana', 'ALICE', 'code', '-bot', 'nadia', listed[0]!, listed[listed.length - 1]!, 'zq', 'q9', 'no-such-login', '%', '_x']
+  return ['a', 'E', 'an', 'ana', 'ALICE', 'code', '-bot', 'nadia', listed[0]!, listed[listed.length - 1]!, 'zq', 'q9', 'no-such-login', '%', '_x', 'tied', 'ied']
 }
 
-describe.each([['ASCII logins', ascii], ['hostile logins', mixed]])('searches on a file of %s', (_name, path) => {
+describe.each([['ASCII logins', ascii], ['hostile logins', mixed], ['ASCII logins with case twins', twins]])('searches on a file of %s', (_name, path) => {
   const rows = rowsOf(path)
   const repository = new ProfilesRepository(openReadOnlyDatabase(path))
   const facets = new ProfilesFacets(openReadOnlyDatabase(path))
