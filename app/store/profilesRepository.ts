@@ -134,7 +134,10 @@ export class ProfilesRepository implements ProfilesSource {
       this.totalStatements.set(name, statement)
     }
     const values = this.parameters(query, plan)
-    if (markable) Object.assign(values, { scope: markScope(query).scope, markOrder: markScope(query).order })
+    if (markable) {
+      const { scope, order } = markScope(query)
+      Object.assign(values, { scope, markOrder: order })
+    }
     return statement.get(values) as TotalRow
   }
 

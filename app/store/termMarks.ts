@@ -12,7 +12,7 @@ export const TERM_MARKS_TABLE = 'ghusers_term_marks'
 export const TERM_MARKS_TABLE_SQL = `
   CREATE TABLE IF NOT EXISTS ${TERM_MARKS_TABLE} (scope TEXT NOT NULL, order_by TEXT NOT NULL, term TEXT NOT NULL,
     block INTEGER NOT NULL, matches_before INTEGER NOT NULL, after_key, after_id INTEGER NOT NULL,
-    PRIMARY KEY (scope, order_by, term, block)) WITHOUT ROWID;`
+    PRIMARY KEY (scope, order_by, term, matches_before)) WITHOUT ROWID;`
 
 /** Rows per block: a hundredth of the file, so a term has at most a hundred marks per order and scope, between bounds. */
 export function markRows (accounts: number): number {

@@ -212,9 +212,12 @@ export function pageSql (plan: Plan): string {
 
 /** The marks of the term in the query's scope and order. */
 const TERM_MARKS = `${TERM_MARKS_TABLE} WHERE scope = @scope AND order_by = @markOrder AND term = @term`
-/** A column of the term's last mark before the page's first row (a key keeps its stored type: JSON could not hold a blob). */
-const lastMark = (column: string) => `(SELECT ${column} FROM ${TERM_MARKS} AND matches_before <= @offset ORDER BY block DESC LIMIT 1)`
-const LAST_MARK_COLUMNS = ['matches_before', 'after_key', 'after_id'].map((column) => `${lastMark(column)} AS mark_${column}`).join(', ')
+/**
+ * The term's last mark before the page's first row: one seek, as a term's counts at its marks are
+ * distinct and in its primary key.
+ */
+const LAST_MARK = `(SELECT matches_before, after_key, after_id FROM ${TERM_MARKS} AND matches_before <= @offset ` +
+  'ORDER BY matches_before DESC LIMIT 1)'
 
 /**
  * The metadata, the filters' total, whether the seed listed the ids of the username term, whether
@@ -224,8 +227,10 @@ const LAST_MARK_COLUMNS = ['matches_before', 'after_key', 'after_id'].map((colum
 export function totalFirstSql (plan: Plan, listable: boolean, markable: boolean): string {
   const listed = listable ? `EXISTS (SELECT 1 FROM ${TERM_IDS_TABLE} WHERE term = @term)` : '0'
   const marks = markable
-    ? `EXISTS (SELECT 1 FROM ${TERM_MARKS}) AS marked, ${LAST_MARK_COLUMNS}`
+    ? `EXISTS (SELECT 1 FROM ${TERM_MARKS}) AS marked, m.matches_before AS mark_matches_before, m.after_key AS mark_after_key, ` +
+      'm.after_id AS mark_after_id'
     : '0 AS marked, NULL AS mark_matches_before, NULL AS mark_after_key, NULL AS mark_after_id'
   const phrase = ['non_ascii_logins', 'username_twins'].map((key) => `(SELECT value FROM ghusers_meta WHERE key = '${key}') AS ${key}`).join(', ')
-  return `SELECT ${META_COLUMNS}, ${totalSql(plan)} AS total, ${listed} AS listed, ${marks}, ${phrase}`
+  const lastMark = markable ? ` FROM (SELECT 1) LEFT JOIN ${LAST_MARK} m ON 1` : ''
+  return `SELECT ${META_COLUMNS}, ${totalSql(plan)} AS total, ${listed} AS listed, ${marks}, ${phrase}${lastMark}`
 }
