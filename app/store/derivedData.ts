@@ -46,6 +46,13 @@ export const USERNAME_TRIGRAMS = 'ghusers_username_trigrams'
  * alone), so a term's matches come in that order and a deep page skips them without reading a row.
  */
 export const NAME_TRIGRAMS = 'ghusers_name_trigrams'
+/**
+ * The same trigrams keyed by each login's position in the type order (type, then id), and in the
+ * order by type, then username: one type's logins are one range of positions, so a term's matches
+ * within a type are counted and paged from the index alone.
+ */
+export const TYPE_ID_TRIGRAMS = 'ghusers_type_id_trigrams'
+export const TYPE_NAME_TRIGRAMS = 'ghusers_type_name_trigrams'
 /** Each profile's JSON text, as the API sends it, by id. */
 export const PROFILE_JSON_TABLE = 'ghusers_profile_json'
 
@@ -108,6 +115,16 @@ const FILL_NAME_TRIGRAMS_SQL = `
     SELECT row_number() OVER (ORDER BY ${orderSql('username')}), username FROM users;
   INSERT OR REPLACE INTO ghusers_meta (key, value) SELECT 'username_twins', count(*) FROM
     (SELECT username = lag(username) OVER (ORDER BY ${orderSql('username')}) COLLATE NOCASE AS twin FROM users) WHERE twin;`
+
+/** The trigrams in the orders by type (a type's positions are the rows before it, from ghusers_type_counts, and on). */
+export const TYPE_TRIGRAMS_TABLES_SQL = `
+  ${[TYPE_ID_TRIGRAMS, TYPE_NAME_TRIGRAMS].map((table) =>
+    `CREATE VIRTUAL TABLE IF NOT EXISTS ${table} USING fts5(username, content = '', tokenize = 'trigram');`).join('\n')}
+  ${DERIVED_STALE_SQL}`
+
+const FILL_TYPE_TRIGRAMS_SQL = [[TYPE_ID_TRIGRAMS, 'type, id'], [TYPE_NAME_TRIGRAMS, 'type, username COLLATE NOCASE, id']].map(([table, order]) => `
+  INSERT INTO ${table} (${table}) VALUES ('delete-all');
+  INSERT INTO ${table} (rowid, username) SELECT row_number() OVER (ORDER BY ${order}), username FROM users;`).join('')
 
 export const TERM_COUNTS_TABLE_SQL = `
   CREATE TABLE IF NOT EXISTS ${TERM_COUNTS_TABLE} (term TEXT NOT NULL, type TEXT NOT NULL, count INTEGER NOT NULL,
@@ -245,6 +262,7 @@ export function rebuildDerivedData (db: Database): void {
     UPDATE ghusers_meta SET value = (SELECT count(*) FROM users) WHERE key = 'total_count';
     INSERT INTO ${USERNAME_TRIGRAMS} (${USERNAME_TRIGRAMS}) VALUES ('rebuild');
     ${FILL_NAME_TRIGRAMS_SQL}
+    ${FILL_TYPE_TRIGRAMS_SQL}
     UPDATE ghusers_meta SET value = (SELECT value FROM ghusers_meta WHERE key = 'data_version')
       WHERE key = 'derived_version';`)
 }

@@ -2,7 +2,8 @@
 import type { Database } from 'better-sqlite3'
 import { Umzug, type UmzugStorage } from 'umzug'
 import {
-  DERIVED_TABLES_SQL, PROFILE_JSON_TABLE_SQL, TERM_COUNTS_TABLE_SQL, TERM_IDS_TABLE_SQL, TERM_MARKS_MIGRATION_SQL, TYPE_POSITIONS_TABLES_SQL
+  DERIVED_TABLES_SQL, PROFILE_JSON_TABLE_SQL, TERM_COUNTS_TABLE_SQL, TERM_IDS_TABLE_SQL, TERM_MARKS_MIGRATION_SQL, TYPE_POSITIONS_TABLES_SQL,
+  TYPE_TRIGRAMS_TABLES_SQL
 } from './derivedData.js'
 
 /**
@@ -83,6 +84,10 @@ const MIGRATIONS: Migration[] = [
   {
     name: '0007-common-term-marks-name-trigrams',
     sql: TERM_MARKS_MIGRATION_SQL
+  },
+  {
+    name: '0008-type-ordered-trigrams',
+    sql: TYPE_TRIGRAMS_TABLES_SQL
   }
 ]
 

@@ -1,10 +1,12 @@
 // The facets read on the SQLite file: rows per type from the kept counts, or counted over the rows
 // an id or a username term matches; one statement, so counts and data version share a snapshot.
 import type { Database, Statement } from 'better-sqlite3'
-import { TERM_COUNTS_TABLE, USERNAME_TRIGRAMS } from './derivedData.js'
+import { TERM_COUNTS_TABLE, TYPE_ID_TRIGRAMS, USERNAME_TRIGRAMS } from './derivedData.js'
 import { foldTerm, KEPT_TERM_LENGTH } from './profilesPlan.js'
 import { facetsFromCounts, type FacetsRead, type ProfilesFacetsSource } from './profilesFacetsSource.js'
-import { containsPattern, type ProfileFilters } from './profilesRepository.js'
+import type { ProfileFilters } from './profilesRepository.js'
+import { containsPattern, PHRASE_IS_EXACT, TRIGRAM_LENGTH, trigramPhrase } from './sqlite/pageSql.js'
+import { NON_ASCII } from './usernameTerms.js'
 
 /** The file's data version and whether the derived data matches it (the columns the page statement reads). */
 export const VERSION_COLUMNS = (['file_id', 'data_version', 'derived_version'] as const)
@@ -12,8 +14,6 @@ export const VERSION_COLUMNS = (['file_id', 'data_version', 'derived_version'] a
 
 interface FacetsRow { file_id: string, data_version: number, derived_version: number, counts: string }
 
-/** The trigram index answers terms of at least this many characters (as for the list). */
-const TRIGRAM_LENGTH = 3
 const USERNAME_LIKE = "u.username LIKE (@usernamePattern || '') ESCAPE '\\'"
 
 /** A statement's counts of rows per type, and whether it relies on derived data (then it must match the snapshot). */
@@ -21,20 +21,24 @@ interface Counts { sql: string, usesDerived: boolean }
 
 const BY_TYPE = 'SELECT CAST(u.type AS TEXT) AS type, count(*) AS n'
 
+/** Each type's positions in the type order (type, then id): past the rows of the types before it. */
+const TYPE_RANGES = 'SELECT type, count, sum(count) OVER (ORDER BY type) - count AS before FROM ghusers_type_counts'
+
 /**
  * Rows per type among the logins containing the term: the seed's kept counts for a short term (no
- * index answers one), the trigram index for a longer one, while they are current; else a scan.
+ * index answers one); for a longer one, the type-ordered phrase index, range by range, where it is
+ * exact, else the trigram candidates, each read and compared; without current derived data, a scan.
  */
 function usernameCounts (useDerived: boolean, term: string): Counts {
   if (useDerived && [...term].length <= KEPT_TERM_LENGTH) {
     return { sql: `SELECT type, count AS n FROM ${TERM_COUNTS_TABLE} WHERE term = @term`, usesDerived: true }
   }
   if (useDerived && [...term].length >= TRIGRAM_LENGTH) {
-    return {
-      sql: `${BY_TYPE} FROM ${USERNAME_TRIGRAMS} t JOIN users u ON u.id = t.rowid ` +
-        `WHERE t.${USERNAME_TRIGRAMS} MATCH @trigramQuery AND ${USERNAME_LIKE} GROUP BY 1`,
-      usesDerived: true
-    }
+    const exact = `SELECT r.type, (SELECT count(*) FROM ${TYPE_ID_TRIGRAMS} x WHERE x.${TYPE_ID_TRIGRAMS} MATCH @trigramQuery ` +
+      `AND x.rowid > r.before AND x.rowid <= r.before + r.count) AS n FROM (${TYPE_RANGES}) r WHERE ${PHRASE_IS_EXACT}`
+    const compared = `${BY_TYPE} FROM ${USERNAME_TRIGRAMS} t JOIN users u ON u.id = t.rowid ` +
+      `WHERE t.${USERNAME_TRIGRAMS} MATCH @trigramQuery AND ${USERNAME_LIKE} AND NOT (${PHRASE_IS_EXACT}) GROUP BY 1`
+    return { sql: `${exact} UNION ALL ${compared}`, usesDerived: true }
   }
   return { sql: `${BY_TYPE} FROM users u WHERE ${USERNAME_LIKE} GROUP BY 1`, usesDerived: false }
 }
@@ -85,8 +89,10 @@ export class ProfilesFacets implements ProfilesFacetsSource {
     if (filters.username !== undefined) {
       if (sql.includes('@usernamePattern')) params.usernamePattern = containsPattern(filters.username)
       if (sql.includes('@term')) params.term = foldTerm(filters.username)
-      // The term as one literal FTS5 phrase.
-      if (sql.includes('@trigramQuery')) params.trigramQuery = `"${filters.username.replaceAll('"', '""')}"`
+      if (sql.includes('@trigramQuery')) {
+        params.trigramQuery = trigramPhrase(filters.username)
+        params.asciiTerm = NON_ASCII.test(filters.username) ? 0 : 1
+      }
     }
     if (filters.id !== undefined) params.id = filters.id
     return params

@@ -17,8 +17,8 @@ export type PageQuery = Omit<ProfilesQuery, 'after'> & { after?: RowPosition }
  * - typePositions: one type's list by its precomputed position in that type (flat at any depth);
  * - listed: the seed's list of the ids holding a rare short username term, then the exact filter;
  * - trigrams: candidates from the username trigram index, then the exact filter;
- * - phrase: a term's matches from a phrase index alone, in the order's own (id or username) order,
- *   where the index matches exactly the logins the filter does;
+ * - phrase: a term's matches, of the whole list or of one type, from a phrase index alone in the
+ *   order's own (id, username or type) order, where the index matches exactly the logins the filter does;
  * - scan: an index in the order, with the filters.
  */
 export type Access = 'positions' | 'typePositions' | 'listed' | 'trigrams' | 'phrase' | 'scan'
@@ -119,9 +119,13 @@ export function markScope (query: PageQuery): { scope: string, order: OrderBy } 
   return query.type === undefined ? { scope: WHOLE_LIST, order: query.order_by } : { scope: query.type, order: orderWithinType(query.order_by) }
 }
 
-/** Whether a phrase index yields a term's matches in this order (forwards or backwards). */
-function phraseOrder (orderBy: OrderBy, namesReversible: boolean): boolean {
-  return orderBy !== 'type' && orderBy !== '-type' && (orderBy !== '-username' || namesReversible)
+/**
+ * Whether a phrase index yields a term's matches in this order (forwards or backwards): the whole
+ * list's in every order, a type's in the orders within it; the descending username order only
+ * where it is the ascending one read backwards.
+ */
+function phraseOrder (orderBy: OrderBy, typed: boolean, namesReversible: boolean): boolean {
+  return (typed ? orderWithinType(orderBy) : orderBy) !== '-username' || namesReversible
 }
 
 export function planPage (query: PageQuery, options: PlanOptions): Plan {
@@ -139,10 +143,13 @@ export function planPage (query: PageQuery, options: PlanOptions): Plan {
     return { access: 'scan', start: mark ? 'mark' : 'offset', counting, derived, filters, orderBy: query.order_by }
   }
   const start: Start = query.after ? 'after' : total !== undefined && offset * 2 > total && offset < total ? 'end' : 'offset'
-  const onlyUsername = filters.length === 1 && filters[0] === 'username'
-  if (derived && phrase?.exact === true && onlyUsername && trigramLength !== undefined && [...query.username!].length >= trigramLength &&
-    listed !== true && start !== 'after' && phraseOrder(query.order_by, phrase.namesReversible)) {
-    return { access: 'phrase', start, counting, derived, filters, orderBy: query.order_by }
+  const typed = filters.includes('type')
+  const usernameAndType = filters.includes('username') && !filters.includes('id')
+  if (derived && phrase?.exact === true && usernameAndType && trigramLength !== undefined && [...query.username!].length >= trigramLength &&
+    listed !== true && start !== 'after' && phraseOrder(query.order_by, typed, phrase.namesReversible)) {
+    // The whole list's -type order is read type by type, from its start only.
+    const phraseStart = !typed && query.order_by === '-type' && start === 'end' ? 'offset' : start
+    return { access: 'phrase', start: phraseStart, counting, derived, filters, orderBy: query.order_by }
   }
   let access: Access
   if (derived && listed === true) access = 'listed'

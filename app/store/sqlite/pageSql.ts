@@ -2,8 +2,8 @@
 // and the page's rows as one JSON array, from one snapshot.
 import type { OrderBy } from '../../schemas/profiles.js'
 import {
-  NAME_TRIGRAMS, orderSql, positionsTable, PROFILE_JSON_TABLE, profileJsonSql, TERM_COUNTS_TABLE, TERM_IDS_TABLE, typePositionsTable,
-  USERNAME_TRIGRAMS
+  NAME_TRIGRAMS, orderSql, positionsTable, PROFILE_JSON_TABLE, profileJsonSql, TERM_COUNTS_TABLE, TERM_IDS_TABLE, TYPE_ID_TRIGRAMS,
+  TYPE_NAME_TRIGRAMS, typePositionsTable, USERNAME_TRIGRAMS
 } from '../derivedData.js'
 import { ORDER_KEYS, orderWithinType, type FilterName, type Plan } from '../profilesPlan.js'
 import { TERM_MARKS_TABLE } from '../termMarks.js'
@@ -105,30 +105,61 @@ function keysetRowsSql (orderBy: OrderBy, source: string, idColumn: string, wher
       `ORDER BY ${idColumn} ${descending ? 'DESC' : 'ASC'} ${LIMIT}${skip}`
   }
   const key = KEY_COLUMN[column]
-  const sameKey = `SELECT ${columns}, 0 AS part FROM ${source} WHERE ${whereSql(`${key} = @afterKey AND ${idColumn} > @afterId`)} ` +
+  const sameKey = `SELECT ${columns} FROM ${source} WHERE ${whereSql(`${key} = @afterKey AND ${idColumn} > @afterId`)} ` +
     `ORDER BY ${idColumn} ${partLimit}`
-  const pastKey = `SELECT ${columns}, 1 AS part FROM ${source} WHERE ${whereSql(`${key} ${descending ? '<' : '>'} @afterKey`)} ` +
+  const pastKey = `SELECT ${columns} FROM ${source} WHERE ${whereSql(`${key} ${descending ? '<' : '>'} @afterKey`)} ` +
     `ORDER BY ${orderSql(orderBy, 'u')} ${partLimit}`
-  return `SELECT ${outer} FROM (SELECT * FROM (${sameKey}) UNION ALL SELECT * FROM (${pastKey})) k ` +
-    `ORDER BY k.part, ${orderSql(orderBy, 'k')} ${LIMIT}${skip}`
+  // The two parts come in order, each from its own co-routine (the contract-model tests check every
+  // order): no sort, so the second part is read only for the rows the first lacks (a type's rest
+  // can be most of the file).
+  return `SELECT ${outer} FROM (SELECT * FROM (${sameKey}) UNION ALL SELECT * FROM (${pastKey})) k ${LIMIT}${skip}`
 }
 
+/** A type's positions in the orders by type: past the rows of the types before it, up to its own last. */
+const TYPE_RANGE = '(SELECT coalesce(sum(count), 0) FROM ghusers_type_counts WHERE type < @type)'
+const TYPE_RANGE_END = '(SELECT coalesce(sum(count), 0) FROM ghusers_type_counts WHERE type <= @type)'
+/** A phrase index's positions (its rowids, `x.rowid`) within the type filter's range. */
+const IN_TYPE_RANGE = `x.rowid > ${TYPE_RANGE} AND x.rowid <= ${TYPE_RANGE_END}`
+
 /**
- * A page of a term's matches from the trigram phrase index alone, as ids: in the id orders the
- * id-keyed index, in the username orders the one keyed by username position (its rank mapped
- * back to the id). From the end, it is read backwards and put back in order.
+ * The phrase index holding a term's matches in `order` (of the whole list, or within the type
+ * filter), and how a position found there (`e.rank`) leads to its id (none: the position is the id).
  */
-function phraseRowsSql ({ start, orderBy }: Plan): string {
-  const { column, descending } = ORDER_KEYS[orderBy]
-  const direction = (reversed: boolean) => descending === reversed ? 'ASC' : 'DESC'
-  const read = direction(start === 'end')
-  if (column === null) {
-    const matches = `SELECT t.rowid AS id FROM ${USERNAME_TRIGRAMS} t WHERE ${TRIGRAM_MATCH} ORDER BY t.rowid ${read} ${LIMIT} OFFSET @offset`
-    return `SELECT id FROM (${matches}) e ORDER BY e.id ${direction(false)} ${LIMIT}`
+function phraseIndex (order: OrderBy, typed: boolean): { table: string, positions?: string } {
+  const { column } = ORDER_KEYS[order]
+  if (typed && column === 'username') {
+    return { table: TYPE_NAME_TRIGRAMS, positions: `${typePositionsTable('username')} p ON p.type = @type AND p.rank = e.rank - ${TYPE_RANGE}` }
   }
-  const matches = `SELECT n.rowid AS rank FROM ${NAME_TRIGRAMS} n WHERE n.${NAME_TRIGRAMS} MATCH @trigramQuery ` +
-    `ORDER BY n.rowid ${read} ${LIMIT} OFFSET @offset`
-  return `SELECT p.id FROM (${matches}) e JOIN ${positionsTable('username')} p ON p.rank = e.rank ORDER BY e.rank ${direction(false)} ${LIMIT}`
+  if (typed || column === 'type') return { table: TYPE_ID_TRIGRAMS, positions: `${positionsTable('type')} p ON p.rank = e.rank` }
+  if (column === 'username') return { table: NAME_TRIGRAMS, positions: `${positionsTable('username')} p ON p.rank = e.rank` }
+  return { table: USERNAME_TRIGRAMS }
+}
+
+/** Each type's positions in the type order, in the descending order of types (LIMIT keeps the ORDER BY of a subquery). */
+const TYPE_RANGES_DESCENDING = 'SELECT type, before, count FROM (SELECT type, count, sum(count) OVER (ORDER BY type) - count AS before ' +
+  'FROM ghusers_type_counts) ORDER BY type DESC LIMIT -1'
+
+/**
+ * A page of a term's matches from a trigram phrase index alone, as ids, with no row read per
+ * skipped match. From the end, it is read backwards and put back in order.
+ */
+function phraseRowsSql ({ start, orderBy, filters }: Plan): string {
+  const typed = filters.includes('type')
+  if (!typed && orderBy === '-type') {
+    // The type-ordered index, one type's range after another (the join yields each range's matches
+    // in turn), from the start only: then only the page's rows are sorted.
+    const matches = `SELECT r.type, x.rowid AS rank FROM (${TYPE_RANGES_DESCENDING}) r CROSS JOIN ${TYPE_ID_TRIGRAMS} x ` +
+      `ON x.${TYPE_ID_TRIGRAMS} MATCH @trigramQuery AND x.rowid > r.before AND x.rowid <= r.before + r.count ${LIMIT} OFFSET @offset`
+    return `SELECT p.id FROM (${matches}) e CROSS JOIN ${positionsTable('type')} p ON p.rank = e.rank ORDER BY e.type DESC, e.rank ${LIMIT}`
+  }
+  const order = typed ? orderWithinType(orderBy) : orderBy
+  const direction = (reversed: boolean) => ORDER_KEYS[order].descending === reversed ? 'ASC' : 'DESC'
+  const { table, positions } = phraseIndex(order, typed)
+  const range = typed ? ` AND ${IN_TYPE_RANGE}` : ''
+  const matches = `SELECT x.rowid AS rank FROM ${table} x WHERE x.${table} MATCH @trigramQuery${range} ` +
+    `ORDER BY x.rowid ${direction(start === 'end')} ${LIMIT} OFFSET @offset`
+  if (!positions) return `SELECT rank AS id FROM (${matches}) e ORDER BY e.rank ${direction(false)} ${LIMIT}`
+  return `SELECT p.id FROM (${matches}) e JOIN ${positions} ORDER BY e.rank ${direction(false)} ${LIMIT}`
 }
 
 /** The rows of a filtered page (or of any page without derived data, or after a cursor), as a subquery. */
@@ -153,16 +184,23 @@ function rowsSql (plan: Plan): string {
 }
 
 /**
- * Logins holding a term of three or more characters, counted over its trigram candidates. With
- * every login ASCII (the seed counts the others) and an ASCII term, a trigram phrase matches
- * exactly the logins LIKE does (both fold ASCII case only there), so the index's own count is the
- * total, without reading a row; otherwise each candidate is read and compared.
+ * With every login ASCII (the seed counts the others) and an ASCII term, a trigram phrase matches
+ * exactly the logins LIKE does (both fold ASCII case only there).
  */
-function trigramCountSql (where: string[]): string {
-  const exact = `(SELECT count(*) FROM ${USERNAME_TRIGRAMS} t WHERE ${TRIGRAM_MATCH})`
+export const PHRASE_IS_EXACT = "@asciiTerm AND (SELECT value FROM ghusers_meta WHERE key = 'non_ascii_logins') = 0"
+
+/**
+ * Logins holding a term of three or more characters (of one type, if filtered), counted from a
+ * phrase index alone where it is exact; otherwise each trigram candidate is read and compared.
+ */
+function trigramCountSql (filters: FilterName[]): string {
+  const where = filters.map((name) => FILTER_SQL[name])
   const compared = `(SELECT count(*) FROM ${TRIGRAM_SOURCE} WHERE ${[TRIGRAM_MATCH, ...where].join(' AND ')})`
-  if (where.some((filter) => filter !== FILTER_SQL.username)) return compared
-  return `CASE WHEN @asciiTerm AND (SELECT value FROM ghusers_meta WHERE key = 'non_ascii_logins') = 0 THEN ${exact} ELSE ${compared} END`
+  if (filters.includes('id')) return compared
+  const exact = filters.includes('type')
+    ? `(SELECT count(*) FROM ${TYPE_ID_TRIGRAMS} x WHERE x.${TYPE_ID_TRIGRAMS} MATCH @trigramQuery AND ${IN_TYPE_RANGE})`
+    : `(SELECT count(*) FROM ${USERNAME_TRIGRAMS} t WHERE ${TRIGRAM_MATCH})`
+  return `CASE WHEN ${PHRASE_IS_EXACT} THEN ${exact} ELSE ${compared} END`
 }
 
 function totalSql ({ access, counting, filters }: Plan): string {
@@ -176,8 +214,8 @@ function totalSql ({ access, counting, filters }: Plan): string {
     }
     return 'coalesce((SELECT count FROM ghusers_type_counts WHERE type = @type), 0)'
   }
+  if (access === 'trigrams') return trigramCountSql(filters)
   const where = filters.map((name) => FILTER_SQL[name])
-  if (access === 'trigrams') return trigramCountSql(where)
   return `(SELECT count(*) FROM users u${where.length ? ` WHERE ${where.join(' AND ')}` : ''})`
 }
 
