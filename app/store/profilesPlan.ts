@@ -139,14 +139,17 @@ export function planPage (query: PageQuery, options: PlanOptions): Plan {
     [...query.username].length >= trigramLength && !commonInColumnOrder
   const offset = (query.page - 1) * query.pagination
   const counting: Counting = derived && totalIsKept(query, filters) ? 'kept' : totalKnown ? 'known' : 'count'
-  if (derived && marked === true && !query.after) {
-    return { access: 'scan', start: mark ? 'mark' : 'offset', counting, derived, filters, orderBy: query.order_by }
-  }
   const start: Start = query.after ? 'after' : total !== undefined && offset * 2 > total && offset < total ? 'end' : 'offset'
   const typed = filters.includes('type')
   const usernameAndType = filters.includes('username') && !filters.includes('id')
-  if (derived && phrase?.exact === true && usernameAndType && trigramLength !== undefined && [...query.username!].length >= trigramLength &&
-    listed !== true && start !== 'after' && phraseOrder(query.order_by, typed, phrase.namesReversible)) {
+  const phraseAnswers = derived && phrase?.exact === true && usernameAndType && trigramLength !== undefined &&
+    [...query.username!].length >= trigramLength && listed !== true && start !== 'after' && phraseOrder(query.order_by, typed, phrase.namesReversible)
+  // A marked term's page starts after its last mark before it; before the first, the phrase index
+  // (where it answers) skips the matches without reading their rows.
+  if (derived && marked === true && !query.after && (mark || !phraseAnswers)) {
+    return { access: 'scan', start: mark ? 'mark' : 'offset', counting, derived, filters, orderBy: query.order_by }
+  }
+  if (phraseAnswers) {
     // The whole list's -type order is read type by type, from its start only.
     const phraseStart = !typed && query.order_by === '-type' && start === 'end' ? 'offset' : start
     return { access: 'phrase', start: phraseStart, counting, derived, filters, orderBy: query.order_by }
