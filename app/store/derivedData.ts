@@ -116,10 +116,16 @@ const FILL_NAME_TRIGRAMS_SQL = `
   INSERT OR REPLACE INTO ghusers_meta (key, value) SELECT 'username_twins', count(*) FROM
     (SELECT username = lag(username) OVER (ORDER BY ${orderSql('username')}) COLLATE NOCASE AS twin FROM users) WHERE twin;`
 
-/** The trigrams in the orders by type (a type's positions are the rows before it, from ghusers_type_counts, and on). */
+/**
+ * The trigrams in the orders by type (a type's positions are the rows before it, from
+ * ghusers_type_counts, and on), and the position of a row by its id in each order a phrase index
+ * is keyed by: where a cursor's page starts.
+ */
 export const TYPE_TRIGRAMS_TABLES_SQL = `
   ${[TYPE_ID_TRIGRAMS, TYPE_NAME_TRIGRAMS].map((table) =>
     `CREATE VIRTUAL TABLE IF NOT EXISTS ${table} USING fts5(username, content = '', tokenize = 'trigram');`).join('\n')}
+  ${[positionsTable('username'), positionsTable('type'), typePositionsTable('username')].map((table) =>
+    `CREATE INDEX IF NOT EXISTS ${table}_id ON ${table} (id);`).join('\n')}
   ${DERIVED_STALE_SQL}`
 
 const FILL_TYPE_TRIGRAMS_SQL = [[TYPE_ID_TRIGRAMS, 'type, id'], [TYPE_NAME_TRIGRAMS, 'type, username COLLATE NOCASE, id']].map(([table, order]) => `

@@ -143,7 +143,7 @@ export function planPage (query: PageQuery, options: PlanOptions): Plan {
   const typed = filters.includes('type')
   const usernameAndType = filters.includes('username') && !filters.includes('id')
   const phraseAnswers = derived && phrase?.exact === true && usernameAndType && trigramLength !== undefined &&
-    [...query.username!].length >= trigramLength && listed !== true && start !== 'after' && phraseOrder(query.order_by, typed, phrase.namesReversible)
+    [...query.username!].length >= trigramLength && listed !== true && phraseOrder(query.order_by, typed, phrase.namesReversible)
   // A marked term's page starts after its last mark before it; before the first, the phrase index
   // (where it answers) skips the matches without reading their rows.
   if (derived && marked === true && !query.after && (mark || !phraseAnswers)) {

@@ -23,12 +23,16 @@ export const WORST_URLS: string[] = [
   `${LIST}?username=ana&order_by=username&page=1500`,
   `${LIST}?username=alice&order_by=-username&page=300`,
   `${LIST}?username=code&type=Organization`,
+  `${LIST}?username=alice&type=User&order_by=-username&page=500`,
+  `${LIST}?username=code&order_by=-type&page=600`,
   `${LIST}?username=a&order_by=-username&page=10000`,
   `${LIST}?username=100&order_by=username&page=50`,
   `${LIST}?username=no-such-login-at-all`,
   `${LIST}?type=User&order_by=-username&after=?page=30000`,
   `${LIST}?username=an&order_by=username&after=?page=5000`,
-  `${LIST}?order_by=-type&after=?page=20000`
+  `${LIST}?order_by=-type&after=?page=20000`,
+  `${LIST}?username=ana&order_by=-type&after=?page=3000`,
+  '/api/users/facets?username=alice'
 ]
 
 export interface WorstUrlResult { url: string, status: number, oneRequestMs: number, measurement: Measurement }

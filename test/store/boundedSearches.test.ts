@@ -15,7 +15,7 @@ import { RARE_TERM_MATCHES } from '../../app/store/profilesPlan.js'
 import { ProfilesRepository } from '../../app/store/profilesRepository.js'
 import { asciiLower, expectedPage, ordered } from '../helpers/contractModel.js'
 import { HOSTILE_PROFILES, readProfiles, temporaryDirectory } from '../helpers/fixtures.js'
-import { TIED_PROFILES } from '../helpers/walk.js'
+import { expectedIds, TIED_PROFILES, walk } from '../helpers/walk.js'
 
 async function seededFile (name: string, ...parts: Array<Profile[] | number>): Promise<string> {
   const path = join(temporaryDirectory(), name)
@@ -75,6 +75,18 @@ describe.each([['ASCII logins', ascii], ['hostile logins', mixed], ['ASCII login
             const wanted = expectedPage(rows, filters, orderBy, page, 20)
             expect({ total, ids: results.map((row) => row.id) }, JSON.stringify(query)).toEqual({ total: wanted.total, ids: wanted.ids })
           }
+        }
+      }
+    }
+  })
+
+  it('walk the longer terms by cursor, in every order, with and without a type, as the contract lists them', async () => {
+    for (const username of terms.filter((term) => term.length >= 3)) {
+      for (const type of [undefined, 'User', 'Bot'] as const) {
+        for (const orderBy of ORDER_BY_VALUES) {
+          const filters = { username, ...(type ? { type } : {}) }
+          const { ids } = await walk((query) => repository.readPage(query), filters, orderBy, 50)
+          expect(ids, JSON.stringify({ ...filters, orderBy })).toEqual(expectedIds(rows, filters, orderBy))
         }
       }
     }

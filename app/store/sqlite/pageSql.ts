@@ -5,7 +5,7 @@ import {
   NAME_TRIGRAMS, orderSql, positionsTable, PROFILE_JSON_TABLE, profileJsonSql, TERM_COUNTS_TABLE, TERM_IDS_TABLE, TYPE_ID_TRIGRAMS,
   TYPE_NAME_TRIGRAMS, typePositionsTable, USERNAME_TRIGRAMS
 } from '../derivedData.js'
-import { ORDER_KEYS, orderWithinType, type FilterName, type Plan } from '../profilesPlan.js'
+import { ORDER_KEYS, orderWithinType, type FilterName, type Plan, type Start } from '../profilesPlan.js'
 import { TERM_MARKS_TABLE } from '../termMarks.js'
 
 // SQLite (built with STAT4, as better-sqlite3 is) compiles a statement again on every run when
@@ -123,16 +123,37 @@ const IN_TYPE_RANGE = `x.rowid > ${TYPE_RANGE} AND x.rowid <= ${TYPE_RANGE_END}`
 
 /**
  * The phrase index holding a term's matches in `order` (of the whole list, or within the type
- * filter), and how a position found there (`e.rank`) leads to its id (none: the position is the id).
+ * filter): how a position found there (`e.rank`) leads to its id (none: the position is the id),
+ * and a row's position there, by its id.
  */
-function phraseIndex (order: OrderBy, typed: boolean): { table: string, positions?: string } {
+interface PhraseIndex { table: string, positions?: string, positionOf: (id: string) => string }
+
+function phraseIndex (order: OrderBy, typed: boolean): PhraseIndex {
   const { column } = ORDER_KEYS[order]
+  const rankOf = (table: string) => (id: string) => `(SELECT rank FROM ${table} WHERE id = ${id})`
   if (typed && column === 'username') {
-    return { table: TYPE_NAME_TRIGRAMS, positions: `${typePositionsTable('username')} p ON p.type = @type AND p.rank = e.rank - ${TYPE_RANGE}` }
+    const table = typePositionsTable('username')
+    return {
+      table: TYPE_NAME_TRIGRAMS,
+      positions: `${table} p ON p.type = @type AND p.rank = e.rank - ${TYPE_RANGE}`,
+      positionOf: (id) => `(${rankOf(table)(id)} + ${TYPE_RANGE})`
+    }
   }
-  if (typed || column === 'type') return { table: TYPE_ID_TRIGRAMS, positions: `${positionsTable('type')} p ON p.rank = e.rank` }
-  if (column === 'username') return { table: NAME_TRIGRAMS, positions: `${positionsTable('username')} p ON p.rank = e.rank` }
-  return { table: USERNAME_TRIGRAMS }
+  if (typed || column === 'type') {
+    return { table: TYPE_ID_TRIGRAMS, positions: `${positionsTable('type')} p ON p.rank = e.rank`, positionOf: rankOf(positionsTable('type')) }
+  }
+  if (column === 'username') {
+    return { table: NAME_TRIGRAMS, positions: `${positionsTable('username')} p ON p.rank = e.rank`, positionOf: rankOf(positionsTable('username')) }
+  }
+  return { table: USERNAME_TRIGRAMS, positionOf: (id) => id }
+}
+
+/**
+ * The id of the first row after a cursor in `order` (within the type filter, if typed), whether
+ * or not it holds the term: two seeks of an index in that order, as a cursor's page reads.
+ */
+function firstAfterCursorSql (order: OrderBy, typed: boolean): string {
+  return `(SELECT id FROM (${keysetRowsSql(order, 'users u', 'u.id', typed ? [FILTER_SQL.type] : [], true)}) LIMIT 1)`
 }
 
 /** Each type's positions in the type order, in the descending order of types (LIMIT keeps the ORDER BY of a subquery). */
@@ -140,23 +161,34 @@ const TYPE_RANGES_DESCENDING = 'SELECT type, before, count FROM (SELECT type, co
   'FROM ghusers_type_counts) ORDER BY type DESC LIMIT -1'
 
 /**
+ * The whole list's matches in the -type order: the type-ordered index, one type's range after
+ * another (the join yields each range's matches in turn), so only the page's rows are sorted.
+ * After a cursor, from the position of the first row after it: the rest of its type's range, then
+ * the ranges below.
+ */
+function descendingTypePhraseRowsSql (start: Start): string {
+  const first = start === 'after' ? `(SELECT rank FROM ${positionsTable('type')} WHERE id = ${firstAfterCursorSql('-type', false)})` : undefined
+  const fromFirst = first ? ` AND r.before < ${first} AND x.rowid >= CASE WHEN r.before + r.count >= ${first} THEN ${first} ELSE 0 END` : ''
+  const matches = `SELECT r.type, x.rowid AS rank FROM (${TYPE_RANGES_DESCENDING}) r CROSS JOIN ${TYPE_ID_TRIGRAMS} x ` +
+    `ON x.${TYPE_ID_TRIGRAMS} MATCH @trigramQuery AND x.rowid > r.before AND x.rowid <= r.before + r.count${fromFirst} ${LIMIT} OFFSET @offset`
+  return `SELECT p.id FROM (${matches}) e CROSS JOIN ${positionsTable('type')} p ON p.rank = e.rank ORDER BY e.type DESC, e.rank ${LIMIT}`
+}
+
+/**
  * A page of a term's matches from a trigram phrase index alone, as ids, with no row read per
- * skipped match. From the end, it is read backwards and put back in order.
+ * skipped match. From the end, it is read backwards and put back in order; after a cursor, it
+ * starts at the position of the first row after the cursor.
  */
 function phraseRowsSql ({ start, orderBy, filters }: Plan): string {
   const typed = filters.includes('type')
-  if (!typed && orderBy === '-type') {
-    // The type-ordered index, one type's range after another (the join yields each range's matches
-    // in turn), from the start only: then only the page's rows are sorted.
-    const matches = `SELECT r.type, x.rowid AS rank FROM (${TYPE_RANGES_DESCENDING}) r CROSS JOIN ${TYPE_ID_TRIGRAMS} x ` +
-      `ON x.${TYPE_ID_TRIGRAMS} MATCH @trigramQuery AND x.rowid > r.before AND x.rowid <= r.before + r.count ${LIMIT} OFFSET @offset`
-    return `SELECT p.id FROM (${matches}) e CROSS JOIN ${positionsTable('type')} p ON p.rank = e.rank ORDER BY e.type DESC, e.rank ${LIMIT}`
-  }
+  if (!typed && orderBy === '-type') return descendingTypePhraseRowsSql(start)
   const order = typed ? orderWithinType(orderBy) : orderBy
-  const direction = (reversed: boolean) => ORDER_KEYS[order].descending === reversed ? 'ASC' : 'DESC'
-  const { table, positions } = phraseIndex(order, typed)
+  const { descending } = ORDER_KEYS[order]
+  const direction = (reversed: boolean) => descending === reversed ? 'ASC' : 'DESC'
+  const { table, positions, positionOf } = phraseIndex(order, typed)
   const range = typed ? ` AND ${IN_TYPE_RANGE}` : ''
-  const matches = `SELECT x.rowid AS rank FROM ${table} x WHERE x.${table} MATCH @trigramQuery${range} ` +
+  const fromCursor = start === 'after' ? ` AND x.rowid ${descending ? '<=' : '>='} ${positionOf(firstAfterCursorSql(order, typed))}` : ''
+  const matches = `SELECT x.rowid AS rank FROM ${table} x WHERE x.${table} MATCH @trigramQuery${range}${fromCursor} ` +
     `ORDER BY x.rowid ${direction(start === 'end')} ${LIMIT} OFFSET @offset`
   if (!positions) return `SELECT rank AS id FROM (${matches}) e ORDER BY e.rank ${direction(false)} ${LIMIT}`
   return `SELECT p.id FROM (${matches}) e JOIN ${positions} ORDER BY e.rank ${direction(false)} ${LIMIT}`
