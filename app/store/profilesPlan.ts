@@ -144,14 +144,15 @@ export function planPage (query: PageQuery, options: PlanOptions): Plan {
   const usernameAndType = filters.includes('username') && !filters.includes('id')
   const phraseAnswers = derived && phrase?.exact === true && usernameAndType && trigramLength !== undefined &&
     [...query.username!].length >= trigramLength && listed !== true && phraseOrder(query.order_by, typed, phrase.namesReversible)
-  // A marked term's page starts after its last mark before it; before the first, the phrase index
-  // (where it answers) skips the matches without reading their rows.
-  if (derived && marked === true && !query.after && (mark || !phraseAnswers)) {
+  // A marked term's page starts after its last mark before it, and skips the rest from the phrase
+  // index where it answers (without reading their rows), else from the order's index.
+  const marking = derived && marked === true && !query.after
+  if (marking && !phraseAnswers) {
     return { access: 'scan', start: mark ? 'mark' : 'offset', counting, derived, filters, orderBy: query.order_by }
   }
   if (phraseAnswers) {
     // The whole list's -type order is read type by type, from its start only.
-    const phraseStart = !typed && query.order_by === '-type' && start === 'end' ? 'offset' : start
+    const phraseStart = marking && mark ? 'mark' : !typed && query.order_by === '-type' && start === 'end' ? 'offset' : start
     return { access: 'phrase', start: phraseStart, counting, derived, filters, orderBy: query.order_by }
   }
   let access: Access

@@ -31,8 +31,16 @@ async function seededFile (name: string, ...parts: Array<Profile[] | number>): P
   return path
 }
 
+const TYPES = ['User', 'Organization', 'Bot'] as const
+/** A three-character term held by more than RARE_TERM_MATCHES logins, so it is marked and has a phrase index too. */
+const COMMON_TRIGRAM = 'qzx'
+const COMMON_TRIGRAM_PROFILES: Profile[] = Array.from({ length: RARE_TERM_MATCHES + 1_000 }, (_, n) => {
+  const username = n % 2 ? `${COMMON_TRIGRAM}-${n}` : `m${n}-${COMMON_TRIGRAM.toUpperCase()}`
+  return { id: 600_000 + n * 7, username, avatar_url: `https://avatars.githubusercontent.com/u/${600_000 + n * 7}?v=4`, type: TYPES[n % 3]!, url: `https://github.com/${username}` }
+})
+
 // Enough accounts that the commonest terms pass RARE_TERM_MATCHES and the rarest stay under it.
-const ascii = await seededFile('ascii.db', 24_000)
+const ascii = await seededFile('ascii.db', 24_000, COMMON_TRIGRAM_PROFILES)
 const mixed = await seededFile('mixed.db', 24_000, HOSTILE_PROFILES)
 // ASCII logins equal but for case: the descending username order is not the ascending one read backwards.
 const twins = await seededFile('twins.db', 24_000, TIED_PROFILES)
@@ -49,7 +57,7 @@ function termsOf (path: string): string[] {
   const db = new BetterSqlite3(path, { readonly: true })
   const listed = db.prepare(`SELECT term FROM ${TERM_IDS_TABLE} GROUP BY term ORDER BY count(*), term`).pluck().all() as string[]
   db.close()
-  return ['a', 'E', 'an', 'ana', 'ALICE', 'code', '-bot', 'nadia', listed[0]!, listed[listed.length - 1]!, 'zq', 'q9', 'no-such-login', '%', '_x', 'tied', 'ied']
+  return ['a', 'E', 'an', 'ana', 'ALICE', 'code', '-bot', 'nadia', listed[0]!, listed[listed.length - 1]!, 'zq', 'q9', 'no-such-login', '%', '_x', 'tied', 'ied', COMMON_TRIGRAM]
 }
 
 describe.each([['ASCII logins', ascii], ['hostile logins', mixed], ['ASCII logins with case twins', twins]])('searches on a file of %s', (_name, path) => {
@@ -122,4 +130,11 @@ describe.each([['ASCII logins', ascii], ['hostile logins', mixed], ['ASCII login
       expect(read.type, username).toEqual({ User: count('User'), Organization: count('Organization'), Bot: count('Bot') })
     }
   })
+})
+
+it('marks a common three-character term, whose pages then start from its phrase index', () => {
+  const db = new BetterSqlite3(ascii, { readonly: true })
+  const marked = db.prepare(`SELECT DISTINCT scope || ':' || order_by FROM ${TERM_MARKS_TABLE} WHERE term = ?`).pluck().all(COMMON_TRIGRAM)
+  db.close()
+  expect(marked).toEqual(expect.arrayContaining([':id', ':-id', ':username', ':-username', ':type', ':-type', 'Bot:username', 'User:-id']))
 })

@@ -86,23 +86,30 @@ function typePositionsResultsSql (orderBy: OrderBy): string {
 }
 
 /**
+ * What a keyset read yields: a cursor's page (its rows); the ids of a marked page, after skipping
+ * the first @offset rows past the mark; or the id of the first row alone.
+ */
+type KeysetRead = 'page' | 'skipping' | 'first'
+
+/**
  * The rows after a cursor's (key, id), as a subquery over `source`: in the id orders one range of
  * ids; otherwise the rest of the key's rows (by id), then the rows past the key (by key, id),
- * each a range of an index in that exact order, so no row before the cursor is read. After a mark
- * (`skipping`), the first @offset of those rows are skipped.
+ * each a range of an index in that exact order, so no row before the cursor is read.
  */
-function keysetRowsSql (orderBy: OrderBy, source: string, idColumn: string, where: string[], skipping: boolean): string {
+function keysetRowsSql (orderBy: OrderBy, source: string, idColumn: string, where: string[], read: KeysetRead): string {
   const { column, descending } = ORDER_KEYS[orderBy]
-  // Rows skipped after a mark yield only the id and the order's key (the page's profiles come from the kept JSON).
-  const columns = skipping ? `${idColumn} AS id${column ? `, u.${column}` : ''}` : COLUMNS
-  const outer = skipping ? 'id' : 'id, username, avatar_url, type, url'
+  // Ids read yield only the id and the order's key (a page's profiles come from the kept JSON).
+  const idsOnly = read !== 'page'
+  const columns = idsOnly ? `${idColumn} AS id${column ? `, u.${column}` : ''}` : COLUMNS
+  const outer = idsOnly ? 'id' : 'id, username, avatar_url, type, url'
+  const limit = read === 'first' ? 'LIMIT 1' : LIMIT
+  const partLimit = read === 'skipping' ? 'LIMIT (@limit + @offset)' : limit
+  const skip = read === 'skipping' ? ' OFFSET @offset' : ''
   const whereSql = (more: string) => [...where, more].join(' AND ')
-  const partLimit = skipping ? 'LIMIT (@limit + @offset)' : LIMIT
-  const skip = skipping ? ' OFFSET @offset' : ''
   if (column === null) {
     const comparison = descending ? '<' : '>'
     return `SELECT ${columns} FROM ${source} WHERE ${whereSql(`${idColumn} ${comparison} @afterId`)} ` +
-      `ORDER BY ${idColumn} ${descending ? 'DESC' : 'ASC'} ${LIMIT}${skip}`
+      `ORDER BY ${idColumn} ${descending ? 'DESC' : 'ASC'} ${limit}${skip}`
   }
   const key = KEY_COLUMN[column]
   const sameKey = `SELECT ${columns} FROM ${source} WHERE ${whereSql(`${key} = @afterKey AND ${idColumn} > @afterId`)} ` +
@@ -112,7 +119,7 @@ function keysetRowsSql (orderBy: OrderBy, source: string, idColumn: string, wher
   // The two parts come in order, each from its own co-routine (the contract-model tests check every
   // order): no sort, so the second part is read only for the rows the first lacks (a type's rest
   // can be most of the file).
-  return `SELECT ${outer} FROM (SELECT * FROM (${sameKey}) UNION ALL SELECT * FROM (${pastKey})) k ${LIMIT}${skip}`
+  return `SELECT ${outer} FROM (SELECT * FROM (${sameKey}) UNION ALL SELECT * FROM (${pastKey})) k ${limit}${skip}`
 }
 
 /** A type's positions in the orders by type: past the rows of the types before it, up to its own last. */
@@ -153,7 +160,12 @@ function phraseIndex (order: OrderBy, typed: boolean): PhraseIndex {
  * or not it holds the term: two seeks of an index in that order, as a cursor's page reads.
  */
 function firstAfterCursorSql (order: OrderBy, typed: boolean): string {
-  return `(SELECT id FROM (${keysetRowsSql(order, 'users u', 'u.id', typed ? [FILTER_SQL.type] : [], true)}) LIMIT 1)`
+  return `(${keysetRowsSql(order, 'users u', 'u.id', typed ? [FILTER_SQL.type] : [], 'first')})`
+}
+
+/** Whether a page starts after a row's (key, id): a cursor's, or a term's mark's. */
+function fromPosition (start: Start): boolean {
+  return start === 'after' || start === 'mark'
 }
 
 /** Each type's positions in the type order, in the descending order of types (LIMIT keeps the ORDER BY of a subquery). */
@@ -163,21 +175,23 @@ const TYPE_RANGES_DESCENDING = 'SELECT type, before, count FROM (SELECT type, co
 /**
  * The whole list's matches in the -type order: the type-ordered index, one type's range after
  * another (the join yields each range's matches in turn), so only the page's rows are sorted.
- * After a cursor, from the position of the first row after it: the rest of its type's range, then
- * the ranges below.
+ * After a cursor or a mark, from the position of the first row after it: the rest of its type's
+ * range, then the ranges below.
  */
 function descendingTypePhraseRowsSql (start: Start): string {
-  const first = start === 'after' ? `(SELECT rank FROM ${positionsTable('type')} WHERE id = ${firstAfterCursorSql('-type', false)})` : undefined
-  const fromFirst = first ? ` AND r.before < ${first} AND x.rowid >= CASE WHEN r.before + r.count >= ${first} THEN ${first} ELSE 0 END` : ''
+  const first = fromPosition(start) ? `(SELECT rank FROM ${positionsTable('type')} WHERE id = ${firstAfterCursorSql('-type', false)})` : undefined
+  // One bound each way (FTS5 seeks by one): the first row's range starts at it, the ranges past it not at all.
+  const above = first ? `CASE WHEN r.before + r.count >= ${first} THEN ${first} - 1 ELSE r.before END` : 'r.before'
+  const pastFirst = first ? `r.before < ${first} AND ` : ''
   const matches = `SELECT r.type, x.rowid AS rank FROM (${TYPE_RANGES_DESCENDING}) r CROSS JOIN ${TYPE_ID_TRIGRAMS} x ` +
-    `ON x.${TYPE_ID_TRIGRAMS} MATCH @trigramQuery AND x.rowid > r.before AND x.rowid <= r.before + r.count${fromFirst} ${LIMIT} OFFSET @offset`
+    `ON ${pastFirst}x.${TYPE_ID_TRIGRAMS} MATCH @trigramQuery AND x.rowid > ${above} AND x.rowid <= r.before + r.count ${LIMIT} OFFSET @offset`
   return `SELECT p.id FROM (${matches}) e CROSS JOIN ${positionsTable('type')} p ON p.rank = e.rank ORDER BY e.type DESC, e.rank ${LIMIT}`
 }
 
 /**
  * A page of a term's matches from a trigram phrase index alone, as ids, with no row read per
- * skipped match. From the end, it is read backwards and put back in order; after a cursor, it
- * starts at the position of the first row after the cursor.
+ * skipped match. From the end, it is read backwards and put back in order; after a cursor or a
+ * mark, it starts at the position of the first row after that row.
  */
 function phraseRowsSql ({ start, orderBy, filters }: Plan): string {
   const typed = filters.includes('type')
@@ -186,9 +200,17 @@ function phraseRowsSql ({ start, orderBy, filters }: Plan): string {
   const { descending } = ORDER_KEYS[order]
   const direction = (reversed: boolean) => descending === reversed ? 'ASC' : 'DESC'
   const { table, positions, positionOf } = phraseIndex(order, typed)
-  const range = typed ? ` AND ${IN_TYPE_RANGE}` : ''
-  const fromCursor = start === 'after' ? ` AND x.rowid ${descending ? '<=' : '>='} ${positionOf(firstAfterCursorSql(order, typed))}` : ''
-  const matches = `SELECT x.rowid AS rank FROM ${table} x WHERE x.${table} MATCH @trigramQuery${range}${fromCursor} ` +
+  // The positions read: the type's range, from the first row after a cursor or mark; one bound
+  // each way (FTS5 seeks by one).
+  let above = typed ? TYPE_RANGE : undefined
+  let atMost = typed ? TYPE_RANGE_END : undefined
+  if (fromPosition(start)) {
+    const first = positionOf(firstAfterCursorSql(order, typed))
+    if (descending) atMost = atMost ? `min(${atMost}, ${first})` : first
+    else above = above ? `max(${above}, ${first} - 1)` : `${first} - 1`
+  }
+  const bounds = (above ? ` AND x.rowid > ${above}` : '') + (atMost ? ` AND x.rowid <= ${atMost}` : '')
+  const matches = `SELECT x.rowid AS rank FROM ${table} x WHERE x.${table} MATCH @trigramQuery${bounds} ` +
     `ORDER BY x.rowid ${direction(start === 'end')} ${LIMIT} OFFSET @offset`
   if (!positions) return `SELECT rank AS id FROM (${matches}) e ORDER BY e.rank ${direction(false)} ${LIMIT}`
   return `SELECT p.id FROM (${matches}) e JOIN ${positions} ORDER BY e.rank ${direction(false)} ${LIMIT}`
@@ -201,9 +223,9 @@ function rowsSql (plan: Plan): string {
   const where = filters.map((name) => FILTER_SQL[name])
   const { source, match, idColumn } = SOURCES[access === 'trigrams' || access === 'listed' ? access : 'scan']
   if (match) where.unshift(match)
-  if (start === 'after') return keysetRowsSql(orderBy, source, idColumn, where, false)
+  if (start === 'after') return keysetRowsSql(orderBy, source, idColumn, where, 'page')
   // A type's marks are in the order within the type (its key is no type).
-  if (start === 'mark') return keysetRowsSql(filters.includes('type') ? orderWithinType(orderBy) : orderBy, source, idColumn, where, true)
+  if (start === 'mark') return keysetRowsSql(filters.includes('type') ? orderWithinType(orderBy) : orderBy, source, idColumn, where, 'skipping')
   const { column, descending } = ORDER_KEYS[orderBy]
   const order = (reversed: boolean) => column === null
     ? `${idColumn} ${descending === reversed ? 'ASC' : 'DESC'}`
