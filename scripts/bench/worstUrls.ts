@@ -24,7 +24,7 @@ export const WORST_URLS: string[] = [
   `${LIST}?username=alice&order_by=-username&page=300`,
   `${LIST}?username=code&type=Organization`,
   `${LIST}?username=alice&type=User&order_by=-username&page=500`,
-  `${LIST}?username=code&order_by=-type&page=600`,
+  `${LIST}?username=code&order_by=-type&page=400`,
   `${LIST}?username=a&order_by=-username&page=10000`,
   `${LIST}?username=100&order_by=username&page=50`,
   `${LIST}?username=no-such-login-at-all`,
