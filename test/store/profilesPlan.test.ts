@@ -112,7 +112,7 @@ describe('walks by after', () => {
       await seedDatabase({ databasePath: walked, batches: (async function * () { yield batch })() })
     }
     for (const orderBy of ORDER_BY_VALUES) {
-      for (const filters of [{}, { type: 'User' as const }, { username: 'ana' }]) {
+      for (const filters of [{}, { type: 'User' as const }, { username: 'ana' }, { username: 'ana', type: 'User' as const }]) {
         const stable = (ids: number[]) => ids.filter((id) => !touched.has(id) && id < 40_000)
         const { ids } = await walk((query) => reader.readPage(query), filters, orderBy, 11, reseed)
         const now = allRows(walked)
