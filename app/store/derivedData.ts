@@ -128,7 +128,8 @@ export const TYPE_TRIGRAMS_TABLES_SQL = `
     `CREATE INDEX IF NOT EXISTS ${table}_id ON ${table} (id);`).join('\n')}
   ${DERIVED_STALE_SQL}`
 
-const FILL_TYPE_TRIGRAMS_SQL = [[TYPE_ID_TRIGRAMS, 'type, id'], [TYPE_NAME_TRIGRAMS, 'type, username COLLATE NOCASE, id']].map(([table, order]) => `
+// Positions as the positions tables number them: the type order, and the username order within each type.
+const FILL_TYPE_TRIGRAMS_SQL = [[TYPE_ID_TRIGRAMS, orderSql('type')], [TYPE_NAME_TRIGRAMS, `type, ${orderSql('username')}`]].map(([table, order]) => `
   INSERT INTO ${table} (${table}) VALUES ('delete-all');
   INSERT INTO ${table} (rowid, username) SELECT row_number() OVER (ORDER BY ${order}), username FROM users;`).join('')
 

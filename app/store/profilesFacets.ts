@@ -5,7 +5,7 @@ import { TERM_COUNTS_TABLE, TYPE_ID_TRIGRAMS, USERNAME_TRIGRAMS } from './derive
 import { foldTerm, KEPT_TERM_LENGTH } from './profilesPlan.js'
 import { facetsFromCounts, type FacetsRead, type ProfilesFacetsSource } from './profilesFacetsSource.js'
 import type { ProfileFilters } from './profilesRepository.js'
-import { containsPattern, PHRASE_IS_EXACT, TRIGRAM_LENGTH, trigramPhrase } from './sqlite/pageSql.js'
+import { containsPattern, PHRASE_IS_EXACT, TRIGRAM_LENGTH, trigramPhrase, TYPE_RANGES } from './sqlite/pageSql.js'
 import { NON_ASCII } from './usernameTerms.js'
 
 /** The file's data version and whether the derived data matches it (the columns the page statement reads). */
@@ -21,9 +21,6 @@ interface Counts { sql: string, usesDerived: boolean }
 
 const BY_TYPE = 'SELECT CAST(u.type AS TEXT) AS type, count(*) AS n'
 
-/** Each type's positions in the type order (type, then id): past the rows of the types before it. */
-const TYPE_RANGES = 'SELECT type, count, sum(count) OVER (ORDER BY type) - count AS before FROM ghusers_type_counts'
-
 /**
  * Rows per type among the logins containing the term: the seed's kept counts for a short term (no
  * index answers one); for a longer one, the type-ordered phrase index, range by range, where it is
@@ -34,8 +31,9 @@ function usernameCounts (useDerived: boolean, term: string): Counts {
     return { sql: `SELECT type, count AS n FROM ${TERM_COUNTS_TABLE} WHERE term = @term`, usesDerived: true }
   }
   if (useDerived && [...term].length >= TRIGRAM_LENGTH) {
-    const exact = `SELECT r.type, (SELECT count(*) FROM ${TYPE_ID_TRIGRAMS} x WHERE x.${TYPE_ID_TRIGRAMS} MATCH @trigramQuery ` +
-      `AND x.rowid > r.before AND x.rowid <= r.before + r.count) AS n FROM (${TYPE_RANGES}) r WHERE ${PHRASE_IS_EXACT}`
+    // A type another tool stored as a number or blob counts under its text, as a scan's CAST counts it.
+    const exact = `SELECT CAST(r.type AS TEXT) AS type, sum((SELECT count(*) FROM ${TYPE_ID_TRIGRAMS} x WHERE x.${TYPE_ID_TRIGRAMS} ` +
+      `MATCH @trigramQuery AND x.rowid > r.before AND x.rowid <= r.before + r.count)) AS n FROM (${TYPE_RANGES}) r WHERE ${PHRASE_IS_EXACT} GROUP BY 1`
     const compared = `${BY_TYPE} FROM ${USERNAME_TRIGRAMS} t JOIN users u ON u.id = t.rowid ` +
       `WHERE t.${USERNAME_TRIGRAMS} MATCH @trigramQuery AND ${USERNAME_LIKE} AND NOT (${PHRASE_IS_EXACT}) GROUP BY 1`
     return { sql: `${exact} UNION ALL ${compared}`, usesDerived: true }
@@ -51,7 +49,7 @@ function typeCounts (filters: ProfileFilters, useDerived: boolean): Counts {
     return { sql: `${BY_TYPE} FROM users u WHERE u.id = @id${username} GROUP BY 1`, usesDerived: false }
   }
   if (filters.username !== undefined) return usernameCounts(useDerived, filters.username)
-  if (useDerived) return { sql: 'SELECT type, count AS n FROM ghusers_type_counts', usesDerived: true }
+  if (useDerived) return { sql: 'SELECT CAST(type AS TEXT) AS type, sum(count) AS n FROM ghusers_type_counts GROUP BY 1', usesDerived: true }
   // Another tool wrote the file since the counts were kept: the users_type index, read whole.
   return { sql: `${BY_TYPE} FROM users u GROUP BY 1`, usesDerived: false }
 }

@@ -132,7 +132,7 @@ describe.each([['ASCII logins', ascii], ['hostile logins', mixed], ['ASCII login
   })
 })
 
-it('marks a common three-character term, whose pages then start from its phrase index', () => {
+it('marks the file\'s common three-character term in every order (its pages above start from a mark, then read its phrase index)', () => {
   const db = new BetterSqlite3(ascii, { readonly: true })
   const marked = db.prepare(`SELECT DISTINCT scope || ':' || order_by FROM ${TERM_MARKS_TABLE} WHERE term = ?`).pluck().all(COMMON_TRIGRAM)
   db.close()

@@ -7,6 +7,7 @@ import { sampleAccountAt, sampleAccounts } from '../../app/seed/sampleAccounts.j
 import { seedDatabase } from '../../app/seed/seedDatabase.js'
 import { openReadOnlyDatabase, prepareDatabaseFile } from '../../app/store/database.js'
 import { derivedDataIsCurrent } from '../../app/store/derivedData.js'
+import { ProfilesFacets } from '../../app/store/profilesFacets.js'
 import { ProfilesRepository } from '../../app/store/profilesRepository.js'
 import { expectedPage } from '../helpers/contractModel.js'
 import { contractOnlyDatabase, HOSTILE_PROFILES, readProfiles, temporaryDirectory } from '../helpers/fixtures.js'
@@ -94,6 +95,20 @@ describe('positions and counts', () => {
 
     expect(await prepareDatabaseFile(path)).toEqual({ applied: [], rebuilt: true })
     expectEveryOrderMatches(repository, allRows(path), 11)
+  })
+
+  it('count a type another tool stored as a blob under its text in the facets, as a scan does, once rebuilt', async () => {
+    const path = join(temporaryDirectory(), 'blob-type.db')
+    await seedDatabase({ databasePath: path, batches: sampleAccounts({ since: 0, total: 300 }) })
+    const writer = new BetterSqlite3(path)
+    writer.prepare("INSERT INTO users VALUES (999999999, 'blob-typed-bot', 'https://a.example/5', CAST('Bot' AS BLOB), 'https://github.com/x')").run()
+    writer.close()
+    const facets = new ProfilesFacets(openReadOnlyDatabase(path))
+    const scanned = [facets.read({}), facets.read({ username: 'bot' }), facets.read({ username: '-bot' })]
+    await prepareDatabaseFile(path)
+    expect([facets.read({}), facets.read({ username: 'bot' }), facets.read({ username: '-bot' })].map((read) => read.type))
+      .toEqual(scanned.map((read) => read.type))
+    expect(scanned[2]!.type.Bot).toBe(allRows(path).filter((row) => String(row.type) === 'Bot' && row.username.includes('-bot')).length)
   })
 
   it('are not trusted from a snapshot that shows them stale, by a reader that last saw them current', async () => {

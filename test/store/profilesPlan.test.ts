@@ -7,6 +7,7 @@ import { ORDER_BY_VALUES, PROFILE_TYPES, type Profile } from '../../app/schemas/
 import { sampleAccountAt, sampleAccounts } from '../../app/seed/sampleAccounts.js'
 import { seedDatabase } from '../../app/seed/seedDatabase.js'
 import { openReadOnlyDatabase } from '../../app/store/database.js'
+import { planPage, type PageQuery } from '../../app/store/profilesPlan.js'
 import { ProfilesRepository } from '../../app/store/profilesRepository.js'
 import { expectedPage } from '../helpers/contractModel.js'
 import { HOSTILE_PROFILES, readProfiles, temporaryDirectory } from '../helpers/fixtures.js'
@@ -120,5 +121,29 @@ describe('walks by after', () => {
         expect(stable(expectedIds(now, filters, orderBy))).toEqual(stable(expectedIds(before, filters, orderBy)))
       }
     }
+  })
+})
+
+describe('the planner', () => {
+  const options = { derived: true, totalKnown: true, trigramLength: 3, total: 100_000, phrase: { exact: true, namesReversible: true } }
+  const query = (more: Partial<PageQuery>): PageQuery => ({ page: 1, pagination: 20, order_by: 'id', ...more })
+  const mark = { matchesBefore: 50_000, position: { key: 'ana', id: 7 } }
+
+  it('reads a longer term from a phrase index: within a type, in the type orders, after a cursor, after a mark', () => {
+    expect(planPage(query({ username: 'alice', type: 'User', order_by: '-username', page: 4000 }), options)).toMatchObject({ access: 'phrase', start: 'end' })
+    expect(planPage(query({ username: 'alice', order_by: '-type', page: 4000 }), options)).toMatchObject({ access: 'phrase', start: 'offset' })
+    expect(planPage(query({ username: 'alice', order_by: 'type', after: { key: 'User', id: 5 } }), options)).toMatchObject({ access: 'phrase', start: 'after' })
+    expect(planPage(query({ username: 'ana', order_by: 'username', page: 3000 }), { ...options, marked: true, mark })).toMatchObject({ access: 'phrase', start: 'mark' })
+    expect(planPage(query({ username: 'ana', order_by: 'username' }), { ...options, marked: true })).toMatchObject({ access: 'phrase', start: 'offset' })
+  })
+
+  it('keeps to the marks, or the scans, where no phrase index answers exactly', () => {
+    expect(planPage(query({ username: 'an', page: 3000 }), { ...options, marked: true, mark })).toMatchObject({ access: 'scan', start: 'mark' })
+    const inexact = { ...options, phrase: { exact: false, namesReversible: true } }
+    expect(planPage(query({ username: 'ana', page: 3000 }), { ...inexact, marked: true, mark })).toMatchObject({ access: 'scan', start: 'mark' })
+    expect(planPage(query({ username: 'alice', type: 'Bot' }), inexact).access).not.toBe('phrase')
+    const twins = { ...options, phrase: { exact: true, namesReversible: false } }
+    expect(planPage(query({ username: 'alice', type: 'User', order_by: '-username' }), twins).access).not.toBe('phrase')
+    expect(planPage(query({ username: 'alice', id: 5 }), options).access).not.toBe('phrase')
   })
 })

@@ -168,9 +168,10 @@ function fromPosition (start: Start): boolean {
   return start === 'after' || start === 'mark'
 }
 
-/** Each type's positions in the type order, in the descending order of types (LIMIT keeps the ORDER BY of a subquery). */
-const TYPE_RANGES_DESCENDING = 'SELECT type, before, count FROM (SELECT type, count, sum(count) OVER (ORDER BY type) - count AS before ' +
-  'FROM ghusers_type_counts) ORDER BY type DESC LIMIT -1'
+/** Each type's positions in the type order: the `count` past the rows (`before`) of the types before it. */
+export const TYPE_RANGES = 'SELECT type, count, sum(count) OVER (ORDER BY type) - count AS before FROM ghusers_type_counts'
+/** The same, in the descending order of types (LIMIT keeps the ORDER BY of a subquery). */
+const TYPE_RANGES_DESCENDING = `SELECT type, before, count FROM (${TYPE_RANGES}) ORDER BY type DESC LIMIT -1`
 
 /**
  * The whole list's matches in the -type order: the type-ordered index, one type's range after
@@ -179,11 +180,15 @@ const TYPE_RANGES_DESCENDING = 'SELECT type, before, count FROM (SELECT type, co
  * range, then the ranges below.
  */
 function descendingTypePhraseRowsSql (start: Start): string {
-  const first = fromPosition(start) ? `(SELECT rank FROM ${positionsTable('type')} WHERE id = ${firstAfterCursorSql('-type', false)})` : undefined
-  // One bound each way (FTS5 seeks by one): the first row's range starts at it, the ranges past it not at all.
-  const above = first ? `CASE WHEN r.before + r.count >= ${first} THEN ${first} - 1 ELSE r.before END` : 'r.before'
-  const pastFirst = first ? `r.before < ${first} AND ` : ''
-  const matches = `SELECT r.type, x.rowid AS rank FROM (${TYPE_RANGES_DESCENDING}) r CROSS JOIN ${TYPE_ID_TRIGRAMS} x ` +
+  // The first row's position, read once (f.first); one bound each way (FTS5 seeks by one): the
+  // first row's range starts at it, the ranges past it not at all.
+  const first = fromPosition(start)
+    ? ` CROSS JOIN (SELECT (SELECT rank FROM ${positionsTable('type')} WHERE id = ${firstAfterCursorSql('-type', false)}) AS first) f`
+    : ''
+  const above = first ? 'CASE WHEN r.before + r.count >= f.first THEN f.first - 1 ELSE r.before END' : 'r.before'
+  const pastFirst = first ? 'r.before < f.first AND ' : ''
+  // FTS5 yields a range's matches in ascending rowid order when no ORDER BY asks otherwise.
+  const matches = `SELECT r.type, x.rowid AS rank FROM (${TYPE_RANGES_DESCENDING}) r${first} CROSS JOIN ${TYPE_ID_TRIGRAMS} x ` +
     `ON ${pastFirst}x.${TYPE_ID_TRIGRAMS} MATCH @trigramQuery AND x.rowid > ${above} AND x.rowid <= r.before + r.count ${LIMIT} OFFSET @offset`
   return `SELECT p.id FROM (${matches}) e CROSS JOIN ${positionsTable('type')} p ON p.rank = e.rank ORDER BY e.type DESC, e.rank ${LIMIT}`
 }
