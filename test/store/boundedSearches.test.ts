@@ -76,17 +76,19 @@ describe.each([['ASCII logins', ascii], ['hostile logins', mixed], ['ASCII login
       for (const type of [undefined, 'User', 'Bot'] as const) {
         for (const orderBy of ORDER_BY_VALUES) {
           const filters = { username, ...(type ? { type } : {}) }
-          const { pages } = expectedPage(rows, filters, orderBy, 1, 20)
+          // The contract's whole list once; each page is a slice of it.
+          const listed = expectedIds(rows, filters, orderBy)
+          const pages = Math.max(1, Math.ceil(listed.length / 20))
           for (const page of new Set([1, 2, Math.ceil(pages / 2), Math.ceil(pages * 0.8), pages - 1, pages, pages + 1].filter((n) => n >= 1))) {
             const query = { page, pagination: 20, order_by: orderBy, ...filters }
             const { total, results } = readProfiles(repository, query)
-            const wanted = expectedPage(rows, filters, orderBy, page, 20)
-            expect({ total, ids: results.map((row) => row.id) }, JSON.stringify(query)).toEqual({ total: wanted.total, ids: wanted.ids })
+            const wanted = { total: listed.length, ids: listed.slice((page - 1) * 20, page * 20) }
+            expect({ total, ids: results.map((row) => row.id) }, JSON.stringify(query)).toEqual(wanted)
           }
         }
       }
     }
-  })
+  }, 120_000)
 
   it('walk the longer terms by cursor, in every order, with and without a type, as the contract lists them', async () => {
     for (const username of terms.filter((term) => term.length >= 3)) {
@@ -98,7 +100,7 @@ describe.each([['ASCII logins', ascii], ['hostile logins', mixed], ['ASCII login
         }
       }
     }
-  })
+  }, 120_000)
 
   it('mark every common short term in every order, of the whole list and of each type, with the matches before each mark', () => {
     const db = new BetterSqlite3(path, { readonly: true })
@@ -121,7 +123,7 @@ describe.each([['ASCII logins', ascii], ['hostile logins', mixed], ['ASCII login
       const before = scope.slice(0, position).filter((row) => asciiLower(row.username).includes(mark.term)).length
       expect({ position, before }, JSON.stringify(mark)).toEqual({ position: mark.block * rowsPerBlock, before: mark.before })
     }
-  })
+  }, 120_000)
 
   it('give exact facets for every kind of term', () => {
     for (const username of terms) {
