@@ -104,15 +104,19 @@ export const TERM_MARKS_MIGRATION_SQL = `${TERM_MARKS_TABLE_SQL}
   CREATE VIRTUAL TABLE IF NOT EXISTS ${NAME_TRIGRAMS} USING fts5(username, content = '', tokenize = 'trigram');
   ${DERIVED_STALE_SQL}`
 
+/** Refills a contentless trigram index keyed by each login's position in `order` (as its positions table numbers it). */
+function fillTrigramsByPositionSql (table: string, order: string): string {
+  return `
+  INSERT INTO ${table} (${table}) VALUES ('delete-all');
+  INSERT INTO ${table} (rowid, username) SELECT row_number() OVER (ORDER BY ${order}), username FROM users;`
+}
+
 /**
  * Refills the trigrams in the username order (positions as in its positions table) and counts the
  * logins equal to the one before them but for case: with none, the descending username order is
  * the exact reverse of the ascending one (both break ties by id ascending).
  */
-const FILL_NAME_TRIGRAMS_SQL = `
-  INSERT INTO ${NAME_TRIGRAMS} (${NAME_TRIGRAMS}) VALUES ('delete-all');
-  INSERT INTO ${NAME_TRIGRAMS} (rowid, username)
-    SELECT row_number() OVER (ORDER BY ${orderSql('username')}), username FROM users;
+const FILL_NAME_TRIGRAMS_SQL = `${fillTrigramsByPositionSql(NAME_TRIGRAMS, orderSql('username'))}
   INSERT OR REPLACE INTO ghusers_meta (key, value) SELECT 'username_twins', count(*) FROM
     (SELECT username = lag(username) OVER (ORDER BY ${orderSql('username')}) COLLATE NOCASE AS twin FROM users) WHERE twin;`
 
@@ -129,9 +133,8 @@ export const TYPE_TRIGRAMS_TABLES_SQL = `
   ${DERIVED_STALE_SQL}`
 
 // Positions as the positions tables number them: the type order, and the username order within each type.
-const FILL_TYPE_TRIGRAMS_SQL = [[TYPE_ID_TRIGRAMS, orderSql('type')], [TYPE_NAME_TRIGRAMS, `type, ${orderSql('username')}`]].map(([table, order]) => `
-  INSERT INTO ${table} (${table}) VALUES ('delete-all');
-  INSERT INTO ${table} (rowid, username) SELECT row_number() OVER (ORDER BY ${order}), username FROM users;`).join('')
+const FILL_TYPE_TRIGRAMS_SQL = fillTrigramsByPositionSql(TYPE_ID_TRIGRAMS, orderSql('type')) +
+  fillTrigramsByPositionSql(TYPE_NAME_TRIGRAMS, `type, ${orderSql('username')}`)
 
 export const TERM_COUNTS_TABLE_SQL = `
   CREATE TABLE IF NOT EXISTS ${TERM_COUNTS_TABLE} (term TEXT NOT NULL, type TEXT NOT NULL, count INTEGER NOT NULL,

@@ -5,8 +5,9 @@ import type { Profile } from '../schemas/profiles.js'
 import { openReadOnlyDatabase } from './database.js'
 import { orderSql, positionsTable } from './derivedData.js'
 import { EXPORT_CHUNK_ROWS, type ExportQuery, type ProfilesExport, type ProfilesExportSource } from './profilesExportSource.js'
-import { ProfilesFacets, VERSION_COLUMNS } from './profilesFacets.js'
+import { ProfilesFacets } from './profilesFacets.js'
 import { containsPattern } from './profilesRepository.js'
+import { META_COLUMNS } from './sqlite/pageSql.js'
 
 interface SnapshotMeta { file_id: string, data_version: number, derived_version: number, total_count: number }
 
@@ -83,7 +84,7 @@ function openFileExport (databasePath: string, query: ExportQuery): ProfilesExpo
   try {
     // Deferred: the snapshot is taken by the first read and held until the connection closes.
     db.exec('BEGIN')
-    const meta = db.prepare(`SELECT ${VERSION_COLUMNS}, (SELECT value FROM ghusers_meta WHERE key = 'total_count') AS total_count`)
+    const meta = db.prepare(`SELECT ${META_COLUMNS}`)
       .get() as SnapshotMeta
     const { dataVersion, total } = new ProfilesFacets(db).read(query)
     const byPosition = query.id === undefined && meta.derived_version === meta.data_version

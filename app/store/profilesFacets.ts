@@ -5,16 +5,13 @@ import { TERM_COUNTS_TABLE, TYPE_ID_TRIGRAMS, USERNAME_TRIGRAMS } from './derive
 import { foldTerm, KEPT_TERM_LENGTH } from './profilesPlan.js'
 import { facetsFromCounts, type FacetsRead, type ProfilesFacetsSource } from './profilesFacetsSource.js'
 import type { ProfileFilters } from './profilesRepository.js'
-import { containsPattern, PHRASE_IS_EXACT, TRIGRAM_LENGTH, trigramPhrase, TYPE_RANGES } from './sqlite/pageSql.js'
+import { containsPattern, FILTER_SQL, metaColumns, PHRASE_IS_EXACT, TRIGRAM_LENGTH, trigramPhrase, TYPE_RANGES } from './sqlite/pageSql.js'
 import { NON_ASCII } from './usernameTerms.js'
 
 /** The file's data version and whether the derived data matches it (the columns the page statement reads). */
-export const VERSION_COLUMNS = (['file_id', 'data_version', 'derived_version'] as const)
-  .map((key) => `(SELECT value FROM ghusers_meta WHERE key = '${key}') AS ${key}`).join(', ')
+const VERSION_COLUMNS = metaColumns(['file_id', 'data_version', 'derived_version'])
 
 interface FacetsRow { file_id: string, data_version: number, derived_version: number, counts: string }
-
-const USERNAME_LIKE = "u.username LIKE (@usernamePattern || '') ESCAPE '\\'"
 
 /** A statement's counts of rows per type, and whether it relies on derived data (then it must match the snapshot). */
 interface Counts { sql: string, usesDerived: boolean }
@@ -35,17 +32,17 @@ function usernameCounts (useDerived: boolean, term: string): Counts {
     const exact = `SELECT CAST(r.type AS TEXT) AS type, sum((SELECT count(*) FROM ${TYPE_ID_TRIGRAMS} x WHERE x.${TYPE_ID_TRIGRAMS} ` +
       `MATCH @trigramQuery AND x.rowid > r.before AND x.rowid <= r.before + r.count)) AS n FROM (${TYPE_RANGES}) r WHERE ${PHRASE_IS_EXACT} GROUP BY 1`
     const compared = `${BY_TYPE} FROM ${USERNAME_TRIGRAMS} t JOIN users u ON u.id = t.rowid ` +
-      `WHERE t.${USERNAME_TRIGRAMS} MATCH @trigramQuery AND ${USERNAME_LIKE} AND NOT (${PHRASE_IS_EXACT}) GROUP BY 1`
+      `WHERE t.${USERNAME_TRIGRAMS} MATCH @trigramQuery AND ${FILTER_SQL.username} AND NOT (${PHRASE_IS_EXACT}) GROUP BY 1`
     return { sql: `${exact} UNION ALL ${compared}`, usesDerived: true }
   }
-  return { sql: `${BY_TYPE} FROM users u WHERE ${USERNAME_LIKE} GROUP BY 1`, usesDerived: false }
+  return { sql: `${BY_TYPE} FROM users u WHERE ${FILTER_SQL.username} GROUP BY 1`, usesDerived: false }
 }
 
 /** Rows per type matching username and id (never type: each type's count ignores it). */
 function typeCounts (filters: ProfileFilters, useDerived: boolean): Counts {
   if (filters.id !== undefined) {
     // One row at most, by primary key.
-    const username = filters.username === undefined ? '' : ` AND ${USERNAME_LIKE}`
+    const username = filters.username === undefined ? '' : ` AND ${FILTER_SQL.username}`
     return { sql: `${BY_TYPE} FROM users u WHERE u.id = @id${username} GROUP BY 1`, usesDerived: false }
   }
   if (filters.username !== undefined) return usernameCounts(useDerived, filters.username)

@@ -151,8 +151,10 @@ export function planPage (query: PageQuery, options: PlanOptions): Plan {
     return { access: 'scan', start: mark ? 'mark' : 'offset', counting, derived, filters, orderBy: query.order_by }
   }
   if (phraseAnswers) {
+    let phraseStart: Start = start
+    if (marking && mark) phraseStart = 'mark'
     // The whole list's -type order is read type by type, from its start only.
-    const phraseStart = marking && mark ? 'mark' : !typed && query.order_by === '-type' && start === 'end' ? 'offset' : start
+    else if (!typed && query.order_by === '-type' && start === 'end') phraseStart = 'offset'
     return { access: 'phrase', start: phraseStart, counting, derived, filters, orderBy: query.order_by }
   }
   let access: Access

@@ -14,7 +14,7 @@ import { TERM_MARKS_TABLE } from '../termMarks.js'
 // the prepared statement is reused as it is.
 export const LIMIT = 'LIMIT (@limit + 0)'
 
-const FILTER_SQL: Record<FilterName, string> = {
+export const FILTER_SQL: Record<FilterName, string> = {
   username: "u.username LIKE (@usernamePattern || '') ESCAPE '\\'",
   id: 'u.id = @id',
   type: 'u.type = @type'
@@ -50,9 +50,14 @@ export function trigramPhrase (term: string): string {
 /** The order's column as it sorts (usernames case-insensitively, as their index does). */
 const KEY_COLUMN = { username: 'u.username COLLATE NOCASE', type: 'u.type' } as const
 
+/** Values of ghusers_meta as columns of one row (each a lookup of its primary key), named by their keys. */
+export function metaColumns (keys: readonly string[]): string {
+  return keys.map((key) => `(SELECT value FROM ghusers_meta WHERE key = '${key}') AS ${key}`).join(', ')
+}
+
 export const META_KEYS = ['file_id', 'data_version', 'derived_version', 'total_count'] as const
-/** The file's metadata as columns of one row (each a lookup of ghusers_meta's primary key). */
-export const META_COLUMNS = META_KEYS.map((key) => `(SELECT value FROM ghusers_meta WHERE key = '${key}') AS ${key}`).join(', ')
+/** The file's metadata as columns of one row. */
+export const META_COLUMNS = metaColumns(META_KEYS)
 
 /** A JSON array of the kept profile texts `json` yields over `from`, in its rows' order ('[]' for none). */
 function keptJsonArraySql (json: string, from: string): string {
@@ -122,9 +127,11 @@ function keysetRowsSql (orderBy: OrderBy, source: string, idColumn: string, wher
   return `SELECT ${outer} FROM (SELECT * FROM (${sameKey}) UNION ALL SELECT * FROM (${pastKey})) k ${limit}${skip}`
 }
 
-/** A type's positions in the orders by type: past the rows of the types before it, up to its own last. */
-const TYPE_RANGE = '(SELECT coalesce(sum(count), 0) FROM ghusers_type_counts WHERE type < @type)'
-const TYPE_RANGE_END = '(SELECT coalesce(sum(count), 0) FROM ghusers_type_counts WHERE type <= @type)'
+/** Each type's positions in the type order: the `count` past the rows (`before`) of the types before it. */
+export const TYPE_RANGES = 'SELECT type, count, sum(count) OVER (ORDER BY type) - count AS before FROM ghusers_type_counts'
+/** The type filter's positions: past TYPE_RANGE, up to TYPE_RANGE_END (none where it has no rows). */
+const TYPE_RANGE = `(SELECT before FROM (${TYPE_RANGES}) WHERE type = @type)`
+const TYPE_RANGE_END = `(SELECT before + count FROM (${TYPE_RANGES}) WHERE type = @type)`
 /** A phrase index's positions (its rowids, `x.rowid`) within the type filter's range. */
 const IN_TYPE_RANGE = `x.rowid > ${TYPE_RANGE} AND x.rowid <= ${TYPE_RANGE_END}`
 
@@ -168,9 +175,7 @@ function fromPosition (start: Start): boolean {
   return start === 'after' || start === 'mark'
 }
 
-/** Each type's positions in the type order: the `count` past the rows (`before`) of the types before it. */
-export const TYPE_RANGES = 'SELECT type, count, sum(count) OVER (ORDER BY type) - count AS before FROM ghusers_type_counts'
-/** The same, in the descending order of types (LIMIT keeps the ORDER BY of a subquery). */
+/** Each type's positions in the type order, in the descending order of types (LIMIT keeps the ORDER BY of a subquery). */
 const TYPE_RANGES_DESCENDING = `SELECT type, before, count FROM (${TYPE_RANGES}) ORDER BY type DESC LIMIT -1`
 
 /**
@@ -327,7 +332,7 @@ export function totalFirstSql (plan: Plan, listable: boolean, markable: boolean)
     ? `EXISTS (SELECT 1 FROM ${TERM_MARKS}) AS marked, m.matches_before AS mark_matches_before, m.after_key AS mark_after_key, ` +
       'm.after_id AS mark_after_id'
     : '0 AS marked, NULL AS mark_matches_before, NULL AS mark_after_key, NULL AS mark_after_id'
-  const phrase = ['non_ascii_logins', 'username_twins'].map((key) => `(SELECT value FROM ghusers_meta WHERE key = '${key}') AS ${key}`).join(', ')
+  const phrase = metaColumns(['non_ascii_logins', 'username_twins'])
   const lastMark = markable ? ` FROM (SELECT 1) LEFT JOIN ${LAST_MARK} m ON 1` : ''
   return `SELECT ${META_COLUMNS}, ${totalSql(plan)} AS total, ${listed} AS listed, ${marks}, ${phrase}${lastMark}`
 }
