@@ -19,23 +19,31 @@ export function markRows (accounts: number): number {
   return Math.min(50_000, Math.max(100, Math.ceil(accounts / 100)))
 }
 
+/** A column a walk sorts by, named as the plan names them; each dialect says how its index sorts it. */
+export type MarkColumn = 'id' | 'username' | 'type'
+
 /**
  * One pass over the rows in an order: the whole list's order it marks, the order within each type it
- * marks (rows grouped by type), and its SQL (each an index's or the table's own order, so no sort).
+ * marks (rows grouped by type), and its sort (each an index's or the table's own order, so no sort).
  */
-interface Walk { whole?: OrderBy, withinType?: OrderBy, orderSql: string }
-const WALKS: Walk[] = [
-  { whole: 'id', orderSql: 'id' },
-  { whole: '-id', orderSql: 'id DESC' },
-  { whole: 'username', orderSql: 'username COLLATE NOCASE, id' },
-  { whole: '-username', orderSql: 'username COLLATE NOCASE DESC, id' },
-  { whole: 'type', withinType: 'id', orderSql: 'type, id' },
-  { whole: '-type', orderSql: 'type DESC, id' },
+export interface MarkWalk { whole?: OrderBy, withinType?: OrderBy, order: Array<[MarkColumn, 'ASC' | 'DESC']> }
+export const MARK_WALKS: MarkWalk[] = [
+  { whole: 'id', order: [['id', 'ASC']] },
+  { whole: '-id', order: [['id', 'DESC']] },
+  { whole: 'username', order: [['username', 'ASC'], ['id', 'ASC']] },
+  { whole: '-username', order: [['username', 'DESC'], ['id', 'ASC']] },
+  { whole: 'type', withinType: 'id', order: [['type', 'ASC'], ['id', 'ASC']] },
+  { whole: '-type', order: [['type', 'DESC'], ['id', 'ASC']] },
   // Within a type any order of the types will do: this one is the type index read backwards.
-  { withinType: '-id', orderSql: 'type DESC, id DESC' },
-  { withinType: 'username', orderSql: 'type, username COLLATE NOCASE, id' },
-  { withinType: '-username', orderSql: 'type, username COLLATE NOCASE DESC, id' }
+  { withinType: '-id', order: [['type', 'DESC'], ['id', 'DESC']] },
+  { withinType: 'username', order: [['type', 'ASC'], ['username', 'ASC'], ['id', 'ASC']] },
+  { withinType: '-username', order: [['type', 'ASC'], ['username', 'DESC'], ['id', 'ASC']] }
 ]
+
+/** Whether a walk reads the type column: it marks within types, or sorts by type. */
+export function walkReadsType (walk: MarkWalk): boolean {
+  return walk.order.some(([column]) => column === 'type')
+}
 
 /**
  * One order's marks in one scope, built row by row (and written after the walk: a connection cannot
@@ -88,60 +96,98 @@ class ScopeMarks {
   }
 }
 
+/** A mark as written: its scope, order and term, its block, the matches up to the block's end, and that row's key and id. */
+export type MarkRow = [scope: string, orderBy: OrderBy, term: string, block: number, before: number, key: unknown, id: number]
+
+/**
+ * One walk's marking of `common` (ASCII terms of 1..KEPT_TERM_LENGTH characters): fed the walk's
+ * rows in its order, it yields the marks of the whole list's order and of the order within each type.
+ */
+export class WalkMarks {
+  private readonly whole: ScopeMarks | undefined
+  private withinType: ScopeMarks | undefined
+  private readonly scopes: ScopeMarks[] = []
+  // The common terms of one login, each once.
+  private readonly found: number[] = []
+  private readonly seenInRow: Int32Array
+  private row = 0
+
+  constructor (private readonly walk: MarkWalk, private readonly common: string[], private readonly indexOf: Int32Array, private readonly rows: number) {
+    this.seenInRow = new Int32Array(common.length)
+    if (walk.whole) this.scopes.push(this.whole = new ScopeMarks(WHOLE_LIST, walk.whole, common.length, rows))
+  }
+
+  /** The next row: its id, its login as stored (the key of the username orders) and as text (its terms), and its type. */
+  add (id: number, username: unknown, text: string, type: string | null): void {
+    this.row++
+    this.found.length = 0
+    if (NON_ASCII.test(text)) {
+      for (const term of shortTerms(text)) if (!NON_ASCII.test(term)) this.visit(asciiTermCode(term))
+    } else {
+      forEachAsciiTerm(text, this.visit)
+    }
+    const { whole, withinType } = this.walk
+    this.whole?.addRow(this.found, keyOf(whole, username, type), id)
+    if (withinType) {
+      if (this.withinType?.scope !== type) {
+        this.withinType?.finish()
+        this.scopes.push(this.withinType = new ScopeMarks(type!, withinType, this.common.length, this.rows))
+      }
+      this.withinType.addRow(this.found, keyOf(withinType, username, type), id)
+    }
+  }
+
+  /** The walk's marks, once every row was added. */
+  * marks (): Generator<MarkRow> {
+    this.whole?.finish()
+    this.withinType?.finish()
+    for (const scope of this.scopes) {
+      for (const [term, block, before, key, id] of scope.written()) yield [scope.scope, scope.orderBy, this.common[term]!, block, before, key, id]
+    }
+  }
+
+  private readonly visit = (code: number) => {
+    const index = this.indexOf[code]!
+    if (index >= 0 && this.seenInRow[index] !== this.row) {
+      this.seenInRow[index] = this.row
+      this.found.push(index)
+    }
+  }
+}
+
+/** A row's key in an order: its login in the username orders, its type in the type orders, none in the id orders. */
+function keyOf (orderBy: OrderBy | undefined, username: unknown, type: unknown): unknown {
+  const column = orderBy === undefined ? null : ORDER_KEYS[orderBy].column
+  return column === 'username' ? username : column === 'type' ? type : null
+}
+
+/** The markings of every walk over `accounts` rows, one at a time: each engine feeds them its rows. */
+export function markWalks (common: string[], accounts: number): Array<{ walk: MarkWalk, marking: () => WalkMarks }> {
+  const rows = markRows(accounts)
+  const indexOf = new Int32Array(ASCII_TERM_CODES).fill(-1)
+  common.forEach((term, index) => { indexOf[asciiTermCode(term)] = index })
+  return MARK_WALKS.map((walk) => ({ walk, marking: () => new WalkMarks(walk, common, indexOf, rows) }))
+}
+
+/** The sort of a walk in the file's terms: its indexes' own. */
+const SQLITE_COLUMNS: Record<MarkColumn, string> = { id: 'id', username: 'username COLLATE NOCASE', type: 'type' }
+
 /** Refills the marks of `common` (ASCII terms of 1..KEPT_TERM_LENGTH characters): nine walks mark the six orders of the whole list and the four within a type. */
 export function rebuildTermMarks (db: Database, common: string[]): void {
   db.exec(`DELETE FROM ${TERM_MARKS_TABLE}`)
   if (!common.length) return
-  const rows = markRows(db.prepare('SELECT count(*) FROM users').pluck().get() as number)
-  const indexOf = new Int32Array(ASCII_TERM_CODES).fill(-1)
-  common.forEach((term, index) => { indexOf[asciiTermCode(term)] = index })
-  // The common terms of one login, each once.
-  const found: number[] = []
-  const seenInRow = new Int32Array(common.length)
-  let row = 0
-  const visit = (code: number) => {
-    const index = indexOf[code]!
-    if (index >= 0 && seenInRow[index] !== row) {
-      seenInRow[index] = row
-      found.push(index)
-    }
-  }
+  const accounts = db.prepare('SELECT count(*) FROM users').pluck().get() as number
   const insert = db.prepare(`INSERT INTO ${TERM_MARKS_TABLE} (scope, order_by, term, block, matches_before, after_key, after_id)
     VALUES (?, ?, ?, ?, ?, ?, ?)`)
-  const keyOf = (orderBy: OrderBy | undefined, username: unknown, type: unknown) => {
-    const column = orderBy === undefined ? null : ORDER_KEYS[orderBy].column
-    return column === 'username' ? username : column === 'type' ? type : null
-  }
-  for (const walk of WALKS) {
-    const whole = walk.whole && new ScopeMarks(WHOLE_LIST, walk.whole, common.length, rows)
-    let withinType: ScopeMarks | undefined
-    const written: ScopeMarks[] = whole ? [whole] : []
+  for (const { walk, marking } of markWalks(common, accounts)) {
+    const marks = marking()
     // Only the columns of the walk's index, so that it is read alone.
-    const typeColumn = walk.withinType || walk.whole === 'type' || walk.whole === '-type' ? 'type' : 'NULL'
+    const typeColumn = walkReadsType(walk) ? 'type' : 'NULL'
+    const order = walk.order.map(([column, direction]) => `${SQLITE_COLUMNS[column]} ${direction}`).join(', ')
     // The terms from the login as LIKE reads it (SQLite's text of a number or blob); the key as stored, as the keyset compares it.
-    const select = db.prepare(`SELECT id, username, CAST(username AS TEXT), ${typeColumn} FROM users ORDER BY ${walk.orderSql}`).raw()
-    for (const [id, username, text, type] of select.iterate() as Iterable<[number, unknown, string, string]>) {
-      row++
-      found.length = 0
-      if (NON_ASCII.test(text)) {
-        for (const term of shortTerms(text)) if (!NON_ASCII.test(term)) visit(asciiTermCode(term))
-      } else {
-        forEachAsciiTerm(text, visit)
-      }
-      whole?.addRow(found, keyOf(walk.whole, username, type), id)
-      if (walk.withinType) {
-        if (withinType?.scope !== type) {
-          withinType?.finish()
-          withinType = new ScopeMarks(type, walk.withinType, common.length, rows)
-          written.push(withinType)
-        }
-        withinType.addRow(found, keyOf(walk.withinType, username, type), id)
-      }
-    }
-    whole?.finish()
-    withinType?.finish()
-    for (const scope of written) {
-      for (const [term, block, before, key, id] of scope.written()) insert.run(scope.scope, scope.orderBy, common[term], block, before, key, id)
-    }
+    const select = db.prepare(`SELECT id, username, CAST(username AS TEXT), ${typeColumn} FROM users ORDER BY ${order}`).raw()
+    for (const [id, username, text, type] of select.iterate() as Iterable<[number, unknown, string, string | null]>) marks.add(id, username, text, type)
+    // Written after the walk: a connection cannot write while it reads.
+    for (const mark of marks.marks()) insert.run(...mark)
   }
 }

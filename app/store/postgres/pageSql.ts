@@ -1,8 +1,9 @@
 // The PostgreSQL dialect of the page plan: one statement per plan, reading the state, the total and
 // the page's rows as one JSON array, from one snapshot.
 import type { OrderBy } from '../../schemas/profiles.js'
-import { positionsTable, TERM_COUNTS_TABLE, typePositionsTable } from '../derivedData.js'
+import { positionsTable, TERM_COUNTS_TABLE, TERM_IDS_TABLE, typePositionsTable } from '../derivedData.js'
 import { ORDER_KEYS, orderWithinType, type FilterName, type Plan } from '../profilesPlan.js'
+import { TERM_MARKS_TABLE } from '../termMarks.js'
 import { FOLDED_USERNAME, postgresOrderSql, PROFILE_TYPE, STATE_SQL } from './schema.js'
 
 const FILTER_SQL: Record<FilterName, string> = {
@@ -36,23 +37,34 @@ function jsonArraySql (order: string): string {
 }
 
 /**
+ * What a keyset read yields: a cursor's page (its rows), or a marked page's rows, after skipping the
+ * first :offset rows past the mark.
+ */
+type KeysetRead = 'page' | 'skipping'
+
+/**
  * The rows after a cursor's (key, id), with `part` before the order: in the id orders one range of
  * ids; otherwise the rest of the key's rows (by id), then the rows past the key (by key, id), each
  * a range of an index in that exact order, so no row before the cursor is read.
  */
-function keysetRowsSql (orderBy: OrderBy, where: string[]): string {
+function keysetRowsSql (orderBy: OrderBy, source: string, where: string[], read: KeysetRead): string {
   const { column, descending } = ORDER_KEYS[orderBy]
   const whereSql = (more: string) => [...where, more].join(' AND ')
+  const partLimit = read === 'skipping' ? 'LIMIT :limit::bigint + :offset::bigint' : 'LIMIT :limit'
+  const skip = read === 'skipping' ? ' OFFSET :offset' : ''
   if (column === null) {
-    return `SELECT ${COLUMNS}, 0 AS part FROM users u WHERE ${whereSql(`u.id ${descending ? '<' : '>'} :afterId`)} ` +
-      `ORDER BY ${postgresOrderSql(orderBy)} LIMIT :limit`
+    return `SELECT ${COLUMNS}, 0 AS part FROM ${source} WHERE ${whereSql(`u.id ${descending ? '<' : '>'} :afterId`)} ` +
+      `ORDER BY ${postgresOrderSql(orderBy)} LIMIT :limit${skip}`
   }
   const { column: keyColumn, key } = KEY_COLUMN[column]
-  return `SELECT * FROM ((SELECT ${COLUMNS}, 0 AS part FROM users u WHERE ${whereSql(`${keyColumn} = ${key} AND u.id > :afterId`)} ` +
-    'ORDER BY u.id LIMIT :limit) UNION ALL ' +
-    `(SELECT ${COLUMNS}, 1 AS part FROM users u WHERE ${whereSql(`${keyColumn} ${descending ? '<' : '>'} ${key}`)} ` +
-    `ORDER BY ${postgresOrderSql(orderBy)} LIMIT :limit)) u ORDER BY u.part, ${postgresOrderSql(orderBy)} LIMIT :limit`
+  return `SELECT * FROM ((SELECT ${COLUMNS}, 0 AS part FROM ${source} WHERE ${whereSql(`${keyColumn} = ${key} AND u.id > :afterId`)} ` +
+    `ORDER BY u.id ${partLimit}) UNION ALL ` +
+    `(SELECT ${COLUMNS}, 1 AS part FROM ${source} WHERE ${whereSql(`${keyColumn} ${descending ? '<' : '>'} ${key}`)} ` +
+    `ORDER BY ${postgresOrderSql(orderBy)} ${partLimit})) u ORDER BY u.part, ${postgresOrderSql(orderBy)} LIMIT :limit${skip}`
 }
+
+// A rare short term's listed ids; LIKE then keeps the contract's exact semantics.
+const LISTED_SOURCE = `${TERM_IDS_TABLE} l JOIN users u ON u.id = l.id`
 
 function resultsSql ({ access, start, filters, orderBy }: Plan): string {
   if (access === 'positions') {
@@ -64,10 +76,17 @@ function resultsSql ({ access, start, filters, orderBy }: Plan): string {
       'WHERE type = :type AND rank > :offset ORDER BY rank LIMIT :limit) p JOIN users u ON u.id = p.id'
   }
   const where = filters.map((name) => FILTER_SQL[name])
-  if (start === 'after') return `${jsonArraySql(`u.part, ${postgresOrderSql(orderBy)}`)} FROM (${keysetRowsSql(orderBy, where)}) u`
+  const listed = access === 'listed'
+  const source = listed ? LISTED_SOURCE : 'users u'
+  if (listed) where.unshift('l.term = :term')
+  const ordered = (rows: string) => `${jsonArraySql(`u.part, ${postgresOrderSql(orderBy)}`)} FROM (${rows}) u`
+  if (start === 'after') return ordered(keysetRowsSql(orderBy, source, where, 'page'))
+  // A type's marks are in the order within the type (its key is no type).
+  if (start === 'mark') return ordered(keysetRowsSql(filters.includes('type') ? orderWithinType(orderBy) : orderBy, source, where, 'skipping'))
   const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : ''
-  return `${jsonArraySql(postgresOrderSql(orderBy))} FROM (SELECT ${COLUMNS} FROM users u ` +
-    `${whereSql} ORDER BY ${postgresOrderSql(orderBy)} LIMIT :limit OFFSET :offset) u`
+  // Counted from the end, the page's rows are read in the reverse order; the aggregate puts them back.
+  return `${jsonArraySql(postgresOrderSql(orderBy))} FROM (SELECT ${COLUMNS} FROM ${source} ` +
+    `${whereSql} ORDER BY ${postgresOrderSql(orderBy, start === 'end')} LIMIT :limit OFFSET :offset) u`
 }
 
 function totalSql ({ counting, filters }: Plan): string {
@@ -88,6 +107,26 @@ export function pageSql (plan: Plan): string {
     results = `SELECT CASE WHEN :offset < ${totalSql(plan)} THEN (${results}) ELSE '[]' END`
   }
   return `SELECT s.*, ${totalSql(plan)} AS total, (${results}) AS results FROM (${STATE_SQL}) s`
+}
+
+/** The marks of the term in the query's scope and order. */
+const TERM_MARKS = `${TERM_MARKS_TABLE} WHERE scope = :scope AND order_by = :markOrder AND term = :term`
+
+/**
+ * The state, the filters' total, whether the seed listed the ids of the username term, and whether
+ * it marked the term, with its last mark before the page (one seek of its primary key): read
+ * first, to pick the page's access and start (profilesPlan.ts).
+ */
+export function totalFirstSql (plan: Plan, listable: boolean, markable: boolean): string {
+  const listed = listable ? `EXISTS (SELECT 1 FROM ${TERM_IDS_TABLE} WHERE term = :term)` : 'false'
+  if (!markable) {
+    return `SELECT s.*, ${totalSql(plan)} AS total, ${listed} AS listed, false AS marked, NULL::bigint AS mark_matches_before, ` +
+      `NULL::text AS mark_after_key, NULL::bigint AS mark_after_id FROM (${STATE_SQL}) s`
+  }
+  return `SELECT s.*, ${totalSql(plan)} AS total, ${listed} AS listed, EXISTS (SELECT 1 FROM ${TERM_MARKS}) AS marked, ` +
+    'm.matches_before AS mark_matches_before, m.after_key AS mark_after_key, m.after_id AS mark_after_id ' +
+    `FROM (${STATE_SQL}) s LEFT JOIN LATERAL (SELECT matches_before, after_key, after_id FROM ${TERM_MARKS} ` +
+    'AND matches_before <= :offset ORDER BY matches_before DESC LIMIT 1) m ON true'
 }
 
 /** `sql` with its :names as $1, $2…, and the names in that order (casts, `::text`, left alone). */

@@ -3,16 +3,34 @@
 import pg from 'pg'
 import createError from 'http-errors'
 import type { Profile } from '../../schemas/profiles.js'
-import { pageEnd, planName, planPage, planValues, type PageQuery, type Plan } from '../profilesPlan.js'
+import {
+  KEPT_TERM_LENGTH, LISTED_TERM_LENGTH, markScope, pageEnd, planName, planPage, planValues, type Mark, type PageQuery, type Plan
+} from '../profilesPlan.js'
 import type { KnownTotal, PageRead, ProfilesSource } from '../profilesSource.js'
 import { connectionConfig, isUnreachable } from './connection.js'
-import { COLUMNS, foldedContainsPattern, numbered, pageSql } from './pageSql.js'
+import { COLUMNS, foldedContainsPattern, numbered, pageSql, totalFirstSql } from './pageSql.js'
 import { DATA_CHANGED_CHANNEL, FOLDED_USERNAME, STATE_SQL, stateOf, type DataState, type StateRow } from './schema.js'
 
 /** How often the data version is read when no notification came (one lost with a dropped connection). */
 export const DATA_VERSION_POLL_MS = 1_000
 
 interface PageRow extends StateRow { total: number | null, results: string }
+interface TotalRow extends StateRow {
+  total: number | null
+  listed: boolean
+  marked: boolean
+  mark_matches_before: number | null
+  mark_after_key: string | null
+  mark_after_id: number | null
+}
+/** A statement's text with $1, $2…, and the names of its values in that order. */
+interface Statement { name: string, text: string, names: string[] }
+
+/** The mark read with a search's total, if any. */
+function markOf (row: TotalRow): Mark | undefined {
+  if (row.mark_after_id === null) return undefined
+  return { matchesBefore: row.mark_matches_before!, position: { key: row.mark_after_key, id: row.mark_after_id } }
+}
 
 export interface PostgresProfilesOptions {
   /** How often the data version is read without a notification (DATA_VERSION_POLL_MS). */
@@ -26,7 +44,7 @@ export interface PostgresProfilesOptions {
  * counts while the derived data matches the data version, scans otherwise; the same answers as the file.
  */
 export class PostgresProfilesRepository implements ProfilesSource {
-  private readonly statements = new Map<string, { name: string, text: string, names: string[] }>()
+  private readonly statements = new Map<string, Statement>()
   private listener: pg.Client | undefined
   private poll: NodeJS.Timeout | undefined
   private refreshing = false
@@ -54,6 +72,10 @@ export class PostgresProfilesRepository implements ProfilesSource {
   }
 
   async readPage (query: PageQuery, known?: KnownTotal): Promise<PageRead> {
+    if (query.username !== undefined && this.state.derivedCurrent) {
+      const read = await this.readSearchPage(query, known)
+      if (read) return read
+    }
     const read = await this.tryPlan(query, this.state.derivedCurrent, known)
     if (read) return read
     // The derived data, or the known total, did not match the snapshot read: read again, counting
@@ -165,16 +187,48 @@ export class PostgresProfilesRepository implements ProfilesSource {
     }
   }
 
+  /**
+   * A search's page: its total first, which picks how the page is read (a rare term's listed ids, a
+   * common one's last mark before the page, a late page from the end); undefined when the derived
+   * data did not match, or the data changed between the two statements.
+   */
+  private async readSearchPage (query: PageQuery, known?: KnownTotal): Promise<PageRead | undefined> {
+    const options = { derived: true, trigramLength: undefined }
+    let first = await this.totalFirst(query, planPage(query, { ...options, totalKnown: known !== undefined }))
+    if (first.total === null && known!.dataVersion !== stateOf(first).token) {
+      first = await this.totalFirst(query, planPage(query, { ...options, totalKnown: false }))
+    }
+    const state = stateOf(first)
+    if (!state.derivedCurrent) return undefined
+    const total = first.total ?? known!.total
+    const offset = query.after ? 0 : (query.page - 1) * query.pagination
+    if (total === 0 || offset >= total) return { dataVersion: state.token, total, ...pageEnd(query, total, '[]') }
+    const mark = markOf(first)
+    const plan = planPage(query, { ...options, totalKnown: true, total, listed: first.listed, marked: first.marked, mark })
+    const row = await this.run<PageRow>(this.statement(plan, () => pageSql(plan)), this.values(query, plan, total, mark))
+    if (stateOf(row).token !== state.token || !row.derived_current) return undefined
+    this.adopt(state)
+    return { dataVersion: state.token, total, ...pageEnd(query, total, row.results) }
+  }
+
+  private async totalFirst (query: PageQuery, plan: Plan): Promise<TotalRow> {
+    const length = [...query.username!].length
+    const listable = length <= LISTED_TERM_LENGTH
+    // A page by number of a short term's search, with its total kept: the seed may have marked the term.
+    const markable = plan.counting === 'kept' && !query.after && length <= KEPT_TERM_LENGTH
+    const statement = this.statement(plan, () => totalFirstSql(plan, listable, markable), `total:${listable}:${markable}`)
+    const values = this.values(query, plan)
+    if (markable) {
+      const { scope, order } = markScope(query)
+      Object.assign(values, { scope, markOrder: order })
+    }
+    return await this.run<TotalRow>(statement, values)
+  }
+
   /** Reads the page with one plan; undefined when the plan's assumptions did not hold in the snapshot. */
   private async tryPlan (query: PageQuery, derived: boolean, known?: KnownTotal): Promise<PageRead | undefined> {
     const plan = planPage(query, { derived, totalKnown: known !== undefined, trigramLength: undefined })
-    const statement = this.statement(plan)
-    const values: Record<string, unknown> = planValues(query, plan)
-    if (query.username !== undefined) values.usernamePattern = foldedContainsPattern(query.username)
-    const { rows } = await this.query<PageRow>({
-      name: statement.name, text: statement.text, values: statement.names.map((name) => values[name])
-    })
-    const row = rows[0]!
+    const row = await this.run<PageRow>(this.statement(plan, () => pageSql(plan)), this.values(query, plan))
     const state = stateOf(row)
     const dataVersion = state.token
     if (!state.derivedCurrent && plan.derived) return undefined
@@ -184,14 +238,28 @@ export class PostgresProfilesRepository implements ProfilesSource {
     return { dataVersion, total, ...pageEnd(query, total, row.results) }
   }
 
-  /** The plan's statement, prepared once per connection under its own name. */
-  private statement (plan: Plan) {
-    const key = planName(plan)
+  /** The plan's statement (`sql` of it, or of its `part`), prepared once per connection under its own name. */
+  private statement (plan: Plan, sql: () => string, part = 'page'): Statement {
+    const key = `${planName(plan)}:${part}`
     let statement = this.statements.get(key)
     if (!statement) {
-      statement = { name: `ghusers_page_${this.statements.size}`, ...numbered(pageSql(plan)) }
+      statement = { name: `ghusers_page_${this.statements.size}`, ...numbered(sql()) }
       this.statements.set(key, statement)
     }
     return statement
+  }
+
+  /** The statement's one row, with its values bound by name. */
+  private async run<Row extends pg.QueryResultRow> (statement: Statement, values: Record<string, unknown>): Promise<Row> {
+    const { rows } = await this.query<Row>({
+      name: statement.name, text: statement.text, values: statement.names.map((name) => values[name])
+    })
+    return rows[0]!
+  }
+
+  private values (query: PageQuery, plan: Plan, total?: number, mark?: Mark): Record<string, unknown> {
+    const values: Record<string, unknown> = planValues(query, plan, total, mark)
+    if (query.username !== undefined) values.usernamePattern = foldedContainsPattern(query.username)
+    return values
   }
 }

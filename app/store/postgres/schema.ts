@@ -3,8 +3,10 @@
 import type pg from 'pg'
 import { Umzug, type UmzugStorage } from 'umzug'
 import { ORDER_BY_VALUES, type OrderBy } from '../../schemas/profiles.js'
-import { positionsTable, TERM_COUNTS_TABLE, typePositionsTable } from '../derivedData.js'
+import { positionsTable, TERM_COUNTS_TABLE, TERM_IDS_TABLE, typePositionsTable } from '../derivedData.js'
 import { KEPT_TERM_LENGTH, TYPE_POSITION_ORDERS } from '../profilesPlan.js'
+import { TERM_MARKS_TABLE } from '../termMarks.js'
+import { rebuildShortTerms } from './shortTerms.js'
 
 /** A profile as the API sends it: row_to_json of one names its five fields, in order. */
 export const PROFILE_TYPE = 'ghusers_profile'
@@ -52,9 +54,9 @@ const ORDER_TERMS: Record<OrderBy, string> = {
   '-type': 'u.type COLLATE "C" DESC, u.id ASC'
 }
 
-/** The ORDER BY terms of `orderBy` over `users u`; ties break by id ascending, as in the SQLite file. */
-export function postgresOrderSql (orderBy: OrderBy): string {
-  return ORDER_TERMS[orderBy]
+/** The ORDER BY terms of `orderBy` over `users u`, or of its exact reverse; ties break by id ascending, as in the SQLite file. */
+export function postgresOrderSql (orderBy: OrderBy, reversed = false): string {
+  return reversed ? ORDER_TERMS[orderBy].replace(/ASC|DESC/g, (direction) => direction === 'ASC' ? 'DESC' : 'ASC') : ORDER_TERMS[orderBy]
 }
 
 // Append only: a released migration is never edited, a change is a new entry.
@@ -124,6 +126,15 @@ const MIGRATIONS = [
     // Terms of three characters are counted too.
     name: '0004-three-character-counts',
     sql: 'UPDATE ghusers_state SET derived_version = -1;'
+  },
+  {
+    // The rare short terms' ids, and the common ones' marks in every order (shortTerms.ts).
+    name: '0005-short-term-ids-and-marks',
+    sql: `
+      CREATE TABLE ${TERM_IDS_TABLE} (term text NOT NULL, id bigint NOT NULL, PRIMARY KEY (term, id));
+      CREATE TABLE ${TERM_MARKS_TABLE} (scope text NOT NULL, order_by text NOT NULL, term text NOT NULL, block integer NOT NULL,
+        matches_before bigint NOT NULL, after_key text, after_id bigint NOT NULL, PRIMARY KEY (scope, order_by, term, matches_before));
+      UPDATE ghusers_state SET derived_version = -1;`
   }
 ]
 
@@ -213,6 +224,7 @@ export async function rebuildPostgresDerivedData (client: pg.ClientBase): Promis
       SELECT DISTINCT substr(ghusers_fold(u.username), i, n) AS term
       FROM generate_series(1, ${KEPT_TERM_LENGTH}) n, generate_series(1, char_length(u.username) - n + 1) i) t
     GROUP BY t.term, u.type`)
+  await rebuildShortTerms(client)
   await client.query(`
     DELETE FROM ghusers_type_counts;
     INSERT INTO ghusers_type_counts (type, count) SELECT type, count(*) FROM users GROUP BY type;

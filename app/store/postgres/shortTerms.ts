@@ -1,0 +1,64 @@
+// The short terms' lists and marks in PostgreSQL, as the file keeps them (derivedData.ts,
+// termMarks.ts): the ids holding each rare term, and the marks of each common one in every order.
+import type pg from 'pg'
+import { TERM_COUNTS_TABLE, TERM_IDS_TABLE } from '../derivedData.js'
+import { LISTED_TERM_LENGTH, RARE_TERM_MATCHES } from '../profilesPlan.js'
+import { markWalks, TERM_MARKS_TABLE, walkReadsType, type MarkColumn, type MarkRow } from '../termMarks.js'
+import { NON_ASCII } from '../usernameTerms.js'
+import { FOLDED_USERNAME } from './schema.js'
+
+/** A walk's sort in PostgreSQL's terms: its indexes' own. */
+function columnSql (column: MarkColumn): string {
+  return { id: 'u.id', username: `${FOLDED_USERNAME} COLLATE "C"`, type: 'u.type COLLATE "C"' }[column]
+}
+
+/** Rows fetched from a walk's cursor at a time, and marks written at a time. */
+const BATCH = 20_000
+
+/**
+ * Refills the rare short terms' ids and the common terms' marks from users and the term counts (filled
+ * first). Runs inside the caller's transaction (the cursors need one).
+ */
+export async function rebuildShortTerms (client: pg.ClientBase): Promise<void> {
+  // Each login's distinct rare terms, folded as the search folds them.
+  await client.query(`DELETE FROM ${TERM_IDS_TABLE}`)
+  await client.query(`INSERT INTO ${TERM_IDS_TABLE} (term, id)
+    SELECT DISTINCT t.term, u.id FROM users u, LATERAL (
+      SELECT substr(ghusers_fold(u.username), i, n) AS term
+      FROM generate_series(1, ${LISTED_TERM_LENGTH}) n, generate_series(1, char_length(u.username) - n + 1) i) t
+    WHERE t.term IN (SELECT term FROM ${TERM_COUNTS_TABLE} WHERE char_length(term) <= ${LISTED_TERM_LENGTH}
+      GROUP BY term HAVING sum(count) <= ${RARE_TERM_MATCHES})`)
+  await client.query(`DELETE FROM ${TERM_MARKS_TABLE}`)
+  const { rows } = await client.query<{ term: string }>(
+    `SELECT term FROM ${TERM_COUNTS_TABLE} GROUP BY term HAVING sum(count) > ${RARE_TERM_MATCHES}`)
+  const common = rows.map((row) => row.term).filter((term) => !NON_ASCII.test(term))
+  if (!common.length) return
+  const { rows: [counted] } = await client.query<{ accounts: number }>('SELECT count(*) AS accounts FROM users')
+  for (const { walk, marking } of markWalks(common, counted!.accounts)) {
+    const marks = marking()
+    const order = walk.order.map(([column, direction]) => `${columnSql(column)} ${direction}`).join(', ')
+    await client.query(`DECLARE ghusers_walk NO SCROLL CURSOR FOR
+      SELECT u.id, u.username, ${walkReadsType(walk) ? 'u.type' : 'NULL'} FROM users u ORDER BY ${order}`)
+    for (;;) {
+      const { rows: batch } = await client.query<[number, string, string | null]>({ text: `FETCH ${BATCH} FROM ghusers_walk`, rowMode: 'array' })
+      for (const [id, username, type] of batch) marks.add(id, username, username, type)
+      if (batch.length < BATCH) break
+    }
+    await client.query('CLOSE ghusers_walk')
+    await writeMarks(client, marks.marks())
+  }
+}
+
+async function writeMarks (client: pg.ClientBase, marks: Iterable<MarkRow>): Promise<void> {
+  let columns: unknown[][] = [[], [], [], [], [], [], []]
+  const flush = async () => {
+    await client.query(`INSERT INTO ${TERM_MARKS_TABLE} (scope, order_by, term, block, matches_before, after_key, after_id)
+      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[], $5::bigint[], $6::text[], $7::bigint[])`, columns)
+    columns = [[], [], [], [], [], [], []]
+  }
+  for (const mark of marks) {
+    mark.forEach((value, index) => columns[index]!.push(value))
+    if (columns[0]!.length === BATCH) await flush()
+  }
+  if (columns[0]!.length) await flush()
+}
