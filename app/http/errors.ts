@@ -2,6 +2,10 @@
 import { STATUS_CODES } from 'node:http'
 import type { FastifySchemaValidationError } from 'fastify'
 import type { SchemaErrorDataVar } from 'fastify/types/schema.js'
+import { USERNAME_PATTERN } from '../schemas/profiles.js'
+
+/** Patterns said in words rather than quoted. */
+const PATTERN_WORDS: Record<string, string> = { [USERNAME_PATTERN]: 'must not hold control characters' }
 
 const LOCATION: Partial<Record<SchemaErrorDataVar, string>> = {
   querystring: 'Query parameter',
@@ -12,11 +16,11 @@ const LOCATION: Partial<Record<SchemaErrorDataVar, string>> = {
 export function schemaErrorMessage (errors: FastifySchemaValidationError[], dataVar: SchemaErrorDataVar): Error {
   const [error] = errors
   if (!error) return new Error(`Invalid ${dataVar}`)
-  const params = error.params as { missingProperty?: string, additionalProperty?: string, allowedValues?: unknown[] }
+  const params = error.params as { missingProperty?: string, additionalProperty?: string, allowedValues?: unknown[], pattern?: string }
   const name = error.instancePath.replace(/^\//, '') || params.missingProperty || params.additionalProperty || ''
   const detail = error.keyword === 'enum' && params.allowedValues
     ? `must be one of ${params.allowedValues.join(', ')}`
-    : error.message ?? 'is invalid'
+    : PATTERN_WORDS[params.pattern ?? ''] ?? error.message ?? 'is invalid'
   return new Error(`${LOCATION[dataVar] ?? dataVar} '${name}' ${detail}`)
 }
 

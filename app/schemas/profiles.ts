@@ -21,6 +21,9 @@ export const AccountId = Type.Integer({
 })
 
 /** The query of a list of profiles, shared by the API and the pages. */
+/** No login holds a control character, and PostgreSQL's text cannot hold a NUL. */
+export const USERNAME_PATTERN = '^[^\\x00-\\x1f\\x7f]+$'
+
 export const ProfilesQuery = Type.Object({
   page: Type.Integer({ minimum: 1, maximum: MAX_ACCOUNT_ID, default: 1, description: 'Page number, from 1' }),
   pagination: Type.Integer({
@@ -33,7 +36,8 @@ export const ProfilesQuery = Type.Object({
   username: Type.Optional(Type.String({
     minLength: 1,
     maxLength: 39,
-    description: 'Case-insensitive substring of the login; % _ and \\ match themselves'
+    pattern: USERNAME_PATTERN,
+    description: 'Case-insensitive substring of the login, without control characters; % _ and \\ match themselves'
   })),
   id: Type.Optional(AccountId),
   type: Type.Optional(ProfileType)

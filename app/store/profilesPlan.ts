@@ -199,6 +199,48 @@ export function planValues (query: PageQuery, plan: Plan, total?: number, mark?:
   return values
 }
 
+/**
+ * What a search's first statement looks up beside its total (each dialect's `totalFirstSql`): a
+ * short term's listed ids, when its count is kept (then no id filter makes the list pointless and the
+ * folded term is bound); its marks and their values, for a page by number.
+ */
+export function searchLookups (query: PageQuery, plan: Plan): { listable: boolean, markable: boolean, values: Record<string, string> } {
+  const length = [...query.username!].length
+  const kept = plan.counting === 'kept'
+  const markable = kept && !query.after && length <= KEPT_TERM_LENGTH
+  const { scope, order } = markScope(query)
+  return { listable: kept && length <= LISTED_TERM_LENGTH, markable, values: markable ? { scope, markOrder: order } : {} }
+}
+
+/** The columns of a search's first statement after its total, as `totalFirstSql` names them in both dialects. */
+export interface SearchLookupRow {
+  listed: boolean | 0 | 1
+  marked: boolean | 0 | 1
+  mark_matches_before: number | null
+  mark_after_key: string | null
+  mark_after_id: number | null
+}
+
+/**
+ * A search's page plan, and the mark it starts from, from its first statement's row and its total;
+ * undefined when the page lies past the end and has no rows to read.
+ */
+export function planSearchPage (
+  query: PageQuery, total: number, row: SearchLookupRow, dialect: Pick<PlanOptions, 'trigramLength' | 'phrase'>
+): { plan: Plan, mark?: Mark } | undefined {
+  const offset = query.after ? 0 : (query.page - 1) * query.pagination
+  if (total === 0 || offset >= total) return undefined
+  const mark = markOf(row)
+  const plan = planPage(query, { ...dialect, derived: true, totalKnown: true, total, listed: Boolean(row.listed), marked: Boolean(row.marked), mark })
+  return { plan, mark }
+}
+
+/** The mark read with a search's total, if any. */
+function markOf (row: SearchLookupRow): Mark | undefined {
+  if (row.mark_after_id === null) return undefined
+  return { matchesBefore: row.mark_matches_before!, position: { key: row.mark_after_key, id: row.mark_after_id } }
+}
+
 /** The position of a page's last row, from the page's JSON array ('{"id":' starts each profile and cannot occur inside a JSON string). */
 function lastRowPosition (resultsJson: string, orderBy: OrderBy): RowPosition | undefined {
   const start = resultsJson.lastIndexOf('{"id":')

@@ -3,7 +3,7 @@
 import type { Database, Statement } from 'better-sqlite3'
 import type { Profile, ProfilesQuery } from '../schemas/profiles.js'
 import {
-  KEPT_TERM_LENGTH, LISTED_TERM_LENGTH, markScope, pageEnd, planName, planPage, planValues, type Mark, type PageQuery, type Plan
+  pageEnd, planName, planPage, planSearchPage, planValues, searchLookups, type Mark, type PageQuery, type Plan, type SearchLookupRow
 } from './profilesPlan.js'
 import { NON_ASCII } from './usernameTerms.js'
 import type { KnownTotal, PageRead, ProfilesSource } from './profilesSource.js'
@@ -16,13 +16,8 @@ export type ProfileFilters = Pick<ProfilesQuery, 'username' | 'id' | 'type'>
 
 interface FileMeta { file_id: string, data_version: number, derived_version: number, total_count: number }
 interface PageRow extends FileMeta { total: number | null, results: string }
-interface TotalRow extends FileMeta {
+interface TotalRow extends FileMeta, SearchLookupRow {
   total: number | null
-  listed: 0 | 1
-  marked: 0 | 1
-  mark_matches_before: number | null
-  mark_after_key: string | null
-  mark_after_id: number | null
   non_ascii_logins: number | null
   username_twins: number | null
 }
@@ -30,12 +25,6 @@ interface TotalRow extends FileMeta {
 /** The data version's token (the file's random id and its write counter), and whether the derived data matches it. */
 function fileState (meta: FileMeta): { dataVersion: string, derivedCurrent: boolean } {
   return { dataVersion: `${meta.file_id}.${meta.data_version}`, derivedCurrent: meta.derived_version === meta.data_version }
-}
-
-/** The mark read with a search's total, if any. */
-function markOf (row: TotalRow): Mark | undefined {
-  if (row.mark_after_id === null) return undefined
-  return { matchesBefore: row.mark_matches_before!, position: { key: row.mark_after_key, id: row.mark_after_id } }
 }
 
 /**
@@ -109,36 +98,28 @@ export class ProfilesRepository implements ProfilesSource {
     const options = { derived: true, trigramLength: TRIGRAM_LENGTH }
     let first = this.totalFirst(query, planPage(query, { ...options, totalKnown: known !== undefined }))
     const { dataVersion, derivedCurrent } = fileState(first)
+    // One snapshot: the derived data cannot change between the two statements.
     if (!derivedCurrent) return undefined
     if (first.total === null && known!.dataVersion !== dataVersion) first = this.totalFirst(query, planPage(query, { ...options, totalKnown: false }))
     const total = first.total ?? known!.total
-    const offset = query.after ? 0 : (query.page - 1) * query.pagination
-    if (total === 0 || offset >= total) return { dataVersion, total, ...pageEnd(query, total, '[]') }
-    const mark = markOf(first)
     // With every login and the term ASCII, a trigram phrase matches exactly the logins LIKE does (see sqlite/pageSql.ts).
     const phrase = { exact: first.non_ascii_logins === 0 && !NON_ASCII.test(query.username!), namesReversible: first.username_twins === 0 }
-    const plan = planPage(query, { ...options, totalKnown: true, total, listed: first.listed === 1, marked: first.marked === 1, mark, phrase })
+    const search = planSearchPage(query, total, first, { trigramLength: TRIGRAM_LENGTH, phrase })
+    if (!search) return { dataVersion, total, ...pageEnd(query, total, '[]') }
+    const { plan, mark } = search
     const row = this.statement(plan).get(this.parameters(query, plan, total, mark)) as PageRow
     return { dataVersion, total, ...pageEnd(query, total, row.results) }
   }
 
   private totalFirst (query: PageQuery, plan: Plan): TotalRow {
-    const length = [...query.username!].length
-    const listable = length <= LISTED_TERM_LENGTH
-    // A page by number of a short term's search, with its total kept: the seed may have marked the term.
-    const markable = plan.counting === 'kept' && !query.after && length <= KEPT_TERM_LENGTH
+    const { listable, markable, values } = searchLookups(query, plan)
     const name = `${planName(plan)}:${listable ? 'listable' : ''}:${markable ? 'markable' : ''}`
     let statement = this.totalStatements.get(name)
     if (!statement) {
       statement = this.db.prepare(totalFirstSql(plan, listable, markable))
       this.totalStatements.set(name, statement)
     }
-    const values = this.parameters(query, plan)
-    if (markable) {
-      const { scope, order } = markScope(query)
-      Object.assign(values, { scope, markOrder: order })
-    }
-    return statement.get(values) as TotalRow
+    return statement.get({ ...this.parameters(query, plan), ...values }) as TotalRow
   }
 
   findById (id: number): Profile | undefined {

@@ -26,6 +26,11 @@ const URLS = [
   '/api/users/profiles?username=AB&order_by=-type',
   '/api/users/profiles?username=user_&pagination=7&page=2',
   '/api/users/profiles?type=organization&order_by=username',
+  // Short terms (kept counts, listed ids) beside an id; a term PostgreSQL's text cannot hold.
+  '/api/users/profiles?username=ab&id=815',
+  '/api/users/profiles?username=a&id=14&type=User',
+  '/api/users/facets?username=ab&id=815',
+  '/api/users/profiles?username=a%00b',
   '/api/users/profiles?page=99',
   '/api/users/profiles?pagination=101',
   '/api/users/profiles/7',

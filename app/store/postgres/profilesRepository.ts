@@ -4,7 +4,7 @@ import pg from 'pg'
 import createError from 'http-errors'
 import type { Profile } from '../../schemas/profiles.js'
 import {
-  KEPT_TERM_LENGTH, LISTED_TERM_LENGTH, markScope, pageEnd, planName, planPage, planValues, type Mark, type PageQuery, type Plan
+  pageEnd, planName, planPage, planSearchPage, planValues, searchLookups, type Mark, type PageQuery, type Plan, type SearchLookupRow
 } from '../profilesPlan.js'
 import type { KnownTotal, PageRead, ProfilesSource } from '../profilesSource.js'
 import { connectionConfig, isUnreachable } from './connection.js'
@@ -15,22 +15,9 @@ import { DATA_CHANGED_CHANNEL, FOLDED_USERNAME, STATE_SQL, stateOf, type DataSta
 export const DATA_VERSION_POLL_MS = 1_000
 
 interface PageRow extends StateRow { total: number | null, results: string }
-interface TotalRow extends StateRow {
-  total: number | null
-  listed: boolean
-  marked: boolean
-  mark_matches_before: number | null
-  mark_after_key: string | null
-  mark_after_id: number | null
-}
+interface TotalRow extends StateRow, SearchLookupRow { total: number | null }
 /** A statement's text with $1, $2…, and the names of its values in that order. */
 interface Statement { name: string, text: string, names: string[] }
-
-/** The mark read with a search's total, if any. */
-function markOf (row: TotalRow): Mark | undefined {
-  if (row.mark_after_id === null) return undefined
-  return { matchesBefore: row.mark_matches_before!, position: { key: row.mark_after_key, id: row.mark_after_id } }
-}
 
 export interface PostgresProfilesOptions {
   /** How often the data version is read without a notification (DATA_VERSION_POLL_MS). */
@@ -201,10 +188,9 @@ export class PostgresProfilesRepository implements ProfilesSource {
     const state = stateOf(first)
     if (!state.derivedCurrent) return undefined
     const total = first.total ?? known!.total
-    const offset = query.after ? 0 : (query.page - 1) * query.pagination
-    if (total === 0 || offset >= total) return { dataVersion: state.token, total, ...pageEnd(query, total, '[]') }
-    const mark = markOf(first)
-    const plan = planPage(query, { ...options, totalKnown: true, total, listed: first.listed, marked: first.marked, mark })
+    const search = planSearchPage(query, total, first, options)
+    if (!search) return { dataVersion: state.token, total, ...pageEnd(query, total, '[]') }
+    const { plan, mark } = search
     const row = await this.run<PageRow>(this.statement(plan, () => pageSql(plan)), this.values(query, plan, total, mark))
     if (stateOf(row).token !== state.token || !row.derived_current) return undefined
     this.adopt(state)
@@ -212,17 +198,10 @@ export class PostgresProfilesRepository implements ProfilesSource {
   }
 
   private async totalFirst (query: PageQuery, plan: Plan): Promise<TotalRow> {
-    const length = [...query.username!].length
-    const listable = length <= LISTED_TERM_LENGTH
-    // A page by number of a short term's search, with its total kept: the seed may have marked the term.
-    const markable = plan.counting === 'kept' && !query.after && length <= KEPT_TERM_LENGTH
-    const statement = this.statement(plan, () => totalFirstSql(plan, listable, markable), `total:${listable}:${markable}`)
-    const values = this.values(query, plan)
-    if (markable) {
-      const { scope, order } = markScope(query)
-      Object.assign(values, { scope, markOrder: order })
-    }
-    return await this.run<TotalRow>(statement, values)
+    const { listable, markable, values } = searchLookups(query, plan)
+    const part = `total${listable ? ':listable' : ''}${markable ? ':markable' : ''}`
+    const statement = this.statement(plan, () => totalFirstSql(plan, listable, markable), part)
+    return await this.run<TotalRow>(statement, { ...this.values(query, plan), ...values })
   }
 
   /** Reads the page with one plan; undefined when the plan's assumptions did not hold in the snapshot. */

@@ -93,7 +93,11 @@ describe('GET /api/users/profiles', () => {
     ['type=BOT', { type: 'Bot' }],
     ['username=an&type=User', { username: 'an', type: 'User' }],
     [`id=${SAMPLE[42]!.id}`, { id: SAMPLE[42]!.id }],
-    [`id=${SAMPLE[42]!.id}&type=Bot`, { id: SAMPLE[42]!.id, type: 'Bot' }]
+    [`id=${SAMPLE[42]!.id}&type=Bot`, { id: SAMPLE[42]!.id, type: 'Bot' }],
+    // Short terms (whose counts are kept, or ids listed) beside an id.
+    [`username=${SAMPLE[42]!.username.slice(1, 3)}&id=${SAMPLE[42]!.id}`, { username: SAMPLE[42]!.username.slice(1, 3), id: SAMPLE[42]!.id }],
+    [`username=a&id=${SAMPLE[42]!.id}&type=User`, { username: 'a', id: SAMPLE[42]!.id, type: 'User' }],
+    [`username=zq&id=${SAMPLE[43]!.id}`, { username: 'zq', id: SAMPLE[43]!.id }]
   ])('filters with %s (AND, case-insensitive)', async (search, filters) => {
     const body = await page(`/api/users/profiles?${search}&pagination=100`)
     const expected = expectedPage(SAMPLE, filters, 'id', 1, 100)
@@ -132,7 +136,8 @@ describe('GET /api/users/profiles', () => {
     ['pagination=0', 'pagination'], ['pagination=101', 'pagination'], ['order_by=name', 'order_by'],
     ['order_by=--id', 'order_by'], ['username=', 'username'], [`username=${'a'.repeat(40)}`, 'username'],
     ['id=0', 'id'], ['id=9007199254740992', 'id'], ['type=robot', 'type'], ['foo=1', 'foo'],
-    ['page=1&page=2', 'page'], ['username=a&username=b', 'username'], ['page[]=1', 'page[]']
+    ['page=1&page=2', 'page'], ['username=a&username=b', 'username'], ['page[]=1', 'page[]'],
+    ['username=a%00b', 'username'], ['username=%09', 'username'], ['username=a%7F', 'username']
   ])('rejects %s with a 400 naming %s', async (search, parameter) => {
     await expectBadRequest(`/api/users/profiles?${search}`, parameter)
   })
