@@ -2,7 +2,7 @@
 // a trigram index.
 import type { Database } from 'better-sqlite3'
 import { ORDER_BY_VALUES, type OrderBy } from '../schemas/profiles.js'
-import { rebuildTermMarks, TERM_MARKS_TABLE_SQL } from './termMarks.js'
+import { markWalks, TERM_MARKS_TABLE, walkReadsType, type MarkColumn } from './termMarks.js'
 import { LISTED_TERM_LENGTH, RARE_TERM_MATCHES, TYPE_POSITION_ORDERS } from './profilesPlan.js'
 import { ASCII_TERM_CODES, asciiTerm, asciiTermCode, forEachAsciiTerm, NON_ASCII, shortTerms, TRIPLES } from './usernameTerms.js'
 
@@ -98,6 +98,11 @@ export const TYPE_POSITIONS_TABLES_SQL = `
 export const TERM_IDS_TABLE_SQL = `
   CREATE TABLE IF NOT EXISTS ${TERM_IDS_TABLE} (term TEXT NOT NULL, id INTEGER NOT NULL, PRIMARY KEY (term, id)) WITHOUT ROWID;
   ${DERIVED_STALE_SQL}`
+
+const TERM_MARKS_TABLE_SQL = `
+  CREATE TABLE IF NOT EXISTS ${TERM_MARKS_TABLE} (scope TEXT NOT NULL, order_by TEXT NOT NULL, term TEXT NOT NULL,
+    block INTEGER NOT NULL, matches_before INTEGER NOT NULL, after_key, after_id INTEGER NOT NULL,
+    PRIMARY KEY (scope, order_by, term, matches_before)) WITHOUT ROWID;`
 
 /** Marks of the common short terms in every order (termMarks.ts), and the trigrams in the username order. */
 export const TERM_MARKS_MIGRATION_SQL = `${TERM_MARKS_TABLE_SQL}
@@ -281,4 +286,27 @@ export function rebuildDerivedData (db: Database): void {
 export function derivedDataIsCurrent (db: Database): boolean {
   return db.prepare(`SELECT (SELECT value FROM ghusers_meta WHERE key = 'derived_version') =
     (SELECT value FROM ghusers_meta WHERE key = 'data_version')`).pluck().get() === 1
+}
+
+/** The sort of a walk in the file's terms: its indexes' own. */
+const MARK_COLUMNS_SQL: Record<MarkColumn, string> = { id: 'id', username: 'username COLLATE NOCASE', type: 'type' }
+
+/** Refills the marks of `common` (ASCII terms of 1..KEPT_TERM_LENGTH characters): nine walks mark the six orders of the whole list and the four within a type. */
+function rebuildTermMarks (db: Database, common: string[]): void {
+  db.exec(`DELETE FROM ${TERM_MARKS_TABLE}`)
+  if (!common.length) return
+  const accounts = db.prepare('SELECT count(*) FROM users').pluck().get() as number
+  const insert = db.prepare(`INSERT INTO ${TERM_MARKS_TABLE} (scope, order_by, term, block, matches_before, after_key, after_id)
+    VALUES (?, ?, ?, ?, ?, ?, ?)`)
+  for (const { walk, marking } of markWalks(common, accounts)) {
+    const marks = marking()
+    // Only the columns of the walk's index, so that it is read alone.
+    const typeColumn = walkReadsType(walk) ? 'type' : 'NULL'
+    const order = walk.order.map(([column, direction]) => `${MARK_COLUMNS_SQL[column]} ${direction}`).join(', ')
+    // The terms from the login as LIKE reads it (SQLite's text of a number or blob); the key as stored, as the keyset compares it.
+    const select = db.prepare(`SELECT id, username, CAST(username AS TEXT), ${typeColumn} FROM users ORDER BY ${order}`).raw()
+    for (const [id, username, text, type] of select.iterate() as Iterable<[number, unknown, string, string | null]>) marks.add(id, username, text, type)
+    // Written after the walk: a connection cannot write while it reads.
+    for (const mark of marks.marks()) insert.run(...mark)
+  }
 }

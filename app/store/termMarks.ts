@@ -2,17 +2,11 @@
 // many of a term's matches there are up to every block's end (every markRows()-th row, included),
 // and that row's position. A page deep in a common term's matches starts after the last mark before it and skips
 // the matches of less than one block, so its cost does not grow with the page number.
-import type { Database } from 'better-sqlite3'
 import type { OrderBy } from '../schemas/profiles.js'
 import { ORDER_KEYS, WHOLE_LIST } from './profilesPlan.js'
 import { ASCII_TERM_CODES, asciiTermCode, forEachAsciiTerm, NON_ASCII, shortTerms } from './usernameTerms.js'
 
 export const TERM_MARKS_TABLE = 'ghusers_term_marks'
-
-export const TERM_MARKS_TABLE_SQL = `
-  CREATE TABLE IF NOT EXISTS ${TERM_MARKS_TABLE} (scope TEXT NOT NULL, order_by TEXT NOT NULL, term TEXT NOT NULL,
-    block INTEGER NOT NULL, matches_before INTEGER NOT NULL, after_key, after_id INTEGER NOT NULL,
-    PRIMARY KEY (scope, order_by, term, matches_before)) WITHOUT ROWID;`
 
 /** Rows per block: a hundredth of the file, so a term has at most a hundred marks per order and scope, between bounds. */
 export function markRows (accounts: number): number {
@@ -27,7 +21,7 @@ export type MarkColumn = 'id' | 'username' | 'type'
  * marks (rows grouped by type), and its sort (each an index's or the table's own order, so no sort).
  */
 export interface MarkWalk { whole?: OrderBy, withinType?: OrderBy, order: Array<[MarkColumn, 'ASC' | 'DESC']> }
-export const MARK_WALKS: MarkWalk[] = [
+const MARK_WALKS: MarkWalk[] = [
   { whole: 'id', order: [['id', 'ASC']] },
   { whole: '-id', order: [['id', 'DESC']] },
   { whole: 'username', order: [['username', 'ASC'], ['id', 'ASC']] },
@@ -167,27 +161,4 @@ export function markWalks (common: string[], accounts: number): Array<{ walk: Ma
   const indexOf = new Int32Array(ASCII_TERM_CODES).fill(-1)
   common.forEach((term, index) => { indexOf[asciiTermCode(term)] = index })
   return MARK_WALKS.map((walk) => ({ walk, marking: () => new WalkMarks(walk, common, indexOf, rows) }))
-}
-
-/** The sort of a walk in the file's terms: its indexes' own. */
-const SQLITE_COLUMNS: Record<MarkColumn, string> = { id: 'id', username: 'username COLLATE NOCASE', type: 'type' }
-
-/** Refills the marks of `common` (ASCII terms of 1..KEPT_TERM_LENGTH characters): nine walks mark the six orders of the whole list and the four within a type. */
-export function rebuildTermMarks (db: Database, common: string[]): void {
-  db.exec(`DELETE FROM ${TERM_MARKS_TABLE}`)
-  if (!common.length) return
-  const accounts = db.prepare('SELECT count(*) FROM users').pluck().get() as number
-  const insert = db.prepare(`INSERT INTO ${TERM_MARKS_TABLE} (scope, order_by, term, block, matches_before, after_key, after_id)
-    VALUES (?, ?, ?, ?, ?, ?, ?)`)
-  for (const { walk, marking } of markWalks(common, accounts)) {
-    const marks = marking()
-    // Only the columns of the walk's index, so that it is read alone.
-    const typeColumn = walkReadsType(walk) ? 'type' : 'NULL'
-    const order = walk.order.map(([column, direction]) => `${SQLITE_COLUMNS[column]} ${direction}`).join(', ')
-    // The terms from the login as LIKE reads it (SQLite's text of a number or blob); the key as stored, as the keyset compares it.
-    const select = db.prepare(`SELECT id, username, CAST(username AS TEXT), ${typeColumn} FROM users ORDER BY ${order}`).raw()
-    for (const [id, username, text, type] of select.iterate() as Iterable<[number, unknown, string, string | null]>) marks.add(id, username, text, type)
-    // Written after the walk: a connection cannot write while it reads.
-    for (const mark of marks.marks()) insert.run(...mark)
-  }
 }

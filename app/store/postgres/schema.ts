@@ -56,7 +56,7 @@ const ORDER_TERMS: Record<OrderBy, string> = {
 
 /** The ORDER BY terms of `orderBy` over `users u`, or of its exact reverse; ties break by id ascending, as in the SQLite file. */
 export function postgresOrderSql (orderBy: OrderBy, reversed = false): string {
-  return reversed ? ORDER_TERMS[orderBy].replace(/ASC|DESC/g, (direction) => direction === 'ASC' ? 'DESC' : 'ASC') : ORDER_TERMS[orderBy]
+  return reversed ? ORDER_TERMS[orderBy].replace(/\b(?:ASC|DESC)\b/g, (direction) => direction === 'ASC' ? 'DESC' : 'ASC') : ORDER_TERMS[orderBy]
 }
 
 // Append only: a released migration is never edited, a change is a new entry.
