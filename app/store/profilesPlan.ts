@@ -179,9 +179,11 @@ export function planValues (query: PageQuery, plan: Plan, total?: number, mark?:
     limit: query.pagination + (plan.start === 'after' ? 1 : 0),
     offset
   }
+  // Known before the read, the total bounds the last page: a walk of the order's index stops at the
+  // last match instead of reading on to the index's end for rows that do not exist.
+  if (total !== undefined && plan.start !== 'after') values.limit = Math.min(query.pagination, total - offset)
   if (plan.start === 'end') {
     // The page's rows counted from the end: the last of them is the (total - offset)th from there.
-    values.limit = Math.min(query.pagination, total! - offset)
     values.offset = Math.max(0, total! - offset - query.pagination)
   }
   if (plan.start === 'mark') {

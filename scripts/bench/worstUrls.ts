@@ -32,6 +32,10 @@ export const WORST_URLS: string[] = [
   `${LIST}?username=an&order_by=username&after=?page=5000`,
   `${LIST}?order_by=-type&after=?page=20000`,
   `${LIST}?username=ana&order_by=-type&after=?page=3000`,
+  // A common term no Bot or Organization holds: the types before its first match, and (at 1M) the
+  // cursor of its last page, past which only those types follow.
+  `${LIST}?username=ka&order_by=type`,
+  `${LIST}?username=ka&order_by=-type&after=?page=4203`,
   '/api/users/facets?username=alice'
 ]
 

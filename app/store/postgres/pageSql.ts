@@ -1,5 +1,6 @@
 // The PostgreSQL dialect of the page plan: one statement per plan, reading the state, the total and
-// the page's rows as one JSON array, from one snapshot.
+// the page's rows as one JSON array, from one snapshot; a search first reads its total and lookups
+// (totalFirstSql), and its page is kept only if the state is the same in both.
 import type { OrderBy } from '../../schemas/profiles.js'
 import { positionsTable, TERM_COUNTS_TABLE, TERM_IDS_TABLE, typePositionsTable } from '../derivedData.js'
 import { ORDER_KEYS, orderWithinType, type FilterName, type Plan } from '../profilesPlan.js'
@@ -45,28 +46,39 @@ type KeysetRead = 'page' | 'skipping'
 /**
  * The rows after a cursor's (key, id), with `part` before the order: in the id orders one range of
  * ids; otherwise the rest of the key's rows (by id), then the rows past the key (by key, id), each
- * a range of an index in that exact order, so no row before the cursor is read.
+ * a range of an index in that exact order, so no row before the cursor is read. The second part
+ * asks only for the rows the first did not give: when those are none, its scan never starts (a term
+ * absent past the key would otherwise be sought through every row there).
  */
-function keysetRowsSql (orderBy: OrderBy, source: string, where: string[], read: KeysetRead): string {
+function keysetRowsSql (orderBy: OrderBy, source: string, where: string[], read: KeysetRead, counted: boolean): string {
   const { column, descending } = ORDER_KEYS[orderBy]
   const whereSql = (more: string) => [...where, more].join(' AND ')
-  const partLimit = read === 'skipping' ? 'LIMIT :limit::bigint + :offset::bigint' : 'LIMIT :limit'
+  const partRows = read === 'skipping' ? ':limit::bigint + :offset::bigint' : ':limit::bigint'
   const skip = read === 'skipping' ? ' OFFSET :offset' : ''
   if (column === null) {
     return `SELECT ${COLUMNS}, 0 AS part FROM ${source} WHERE ${whereSql(`u.id ${descending ? '<' : '>'} :afterId`)} ` +
       `ORDER BY ${postgresOrderSql(orderBy)} LIMIT :limit${skip}`
   }
   const { column: keyColumn, key } = KEY_COLUMN[column]
-  return `SELECT * FROM ((SELECT ${COLUMNS}, 0 AS part FROM ${source} WHERE ${whereSql(`${keyColumn} = ${key} AND u.id > :afterId`)} ` +
-    `ORDER BY u.id ${partLimit}) UNION ALL ` +
-    `(SELECT ${COLUMNS}, 1 AS part FROM ${source} WHERE ${whereSql(`${keyColumn} ${descending ? '<' : '>'} ${key}`)} ` +
-    `ORDER BY ${postgresOrderSql(orderBy)} ${partLimit})) u ORDER BY u.part, ${postgresOrderSql(orderBy)} LIMIT :limit${skip}`
+  const comparison = descending ? '<' : '>'
+  // A term whose counts per type are kept is not sought in the types where it has no match (one
+  // test, before either part is read): a type's rows are most of the file.
+  const matchesIn = (types: string) => counted && column === 'type'
+    ? [`EXISTS (SELECT 1 FROM ${TERM_COUNTS_TABLE} WHERE term = :term AND count > 0 AND type COLLATE "C" ${types})`]
+    : []
+  const sameKey = [...where, `${keyColumn} = ${key} AND u.id > :afterId`, ...matchesIn(`= ${key}`)]
+  const pastKey = [...where, `${keyColumn} ${comparison} ${key}`, ...matchesIn(`${comparison} ${key}`)]
+  return `SELECT * FROM (WITH first AS MATERIALIZED (SELECT ${COLUMNS}, 0 AS part FROM ${source} ` +
+    `WHERE ${sameKey.join(' AND ')} ORDER BY u.id LIMIT ${partRows}) ` +
+    `SELECT * FROM first UNION ALL (SELECT ${COLUMNS}, 1 AS part FROM ${source} WHERE ${pastKey.join(' AND ')} ` +
+    `ORDER BY ${postgresOrderSql(orderBy)} LIMIT ${partRows} - (SELECT count(*) FROM first))) u ` +
+    `ORDER BY u.part, ${postgresOrderSql(orderBy)} LIMIT :limit${skip}`
 }
 
 // A rare short term's listed ids; LIKE then keeps the contract's exact semantics.
 const LISTED_SOURCE = `${TERM_IDS_TABLE} l JOIN users u ON u.id = l.id`
 
-function resultsSql ({ access, start, filters, orderBy }: Plan): string {
+function resultsSql ({ access, start, counting, filters, orderBy }: Plan): string {
   if (access === 'positions') {
     return `${jsonArraySql('p.rank')} FROM (SELECT rank, id FROM ${positionsTable(orderBy)} ` +
       'WHERE rank > :offset ORDER BY rank LIMIT :limit) p JOIN users u ON u.id = p.id'
@@ -80,9 +92,10 @@ function resultsSql ({ access, start, filters, orderBy }: Plan): string {
   const source = listed ? LISTED_SOURCE : 'users u'
   if (listed) where.unshift('l.term = :term')
   const ordered = (rows: string) => `${jsonArraySql(`u.part, ${postgresOrderSql(orderBy)}`)} FROM (${rows}) u`
-  if (start === 'after') return ordered(keysetRowsSql(orderBy, source, where, 'page'))
+  const counted = counting === 'kept' && filters.includes('username')
+  if (start === 'after') return ordered(keysetRowsSql(orderBy, source, where, 'page', counted))
   // A type's marks are in the order within the type (its key is no type).
-  if (start === 'mark') return ordered(keysetRowsSql(filters.includes('type') ? orderWithinType(orderBy) : orderBy, source, where, 'skipping'))
+  if (start === 'mark') return ordered(keysetRowsSql(filters.includes('type') ? orderWithinType(orderBy) : orderBy, source, where, 'skipping', counted))
   const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : ''
   // Counted from the end, the page's rows are read in the reverse order; the aggregate puts them back.
   return `${jsonArraySql(postgresOrderSql(orderBy))} FROM (SELECT ${COLUMNS} FROM ${source} ` +

@@ -101,14 +101,14 @@ type KeysetRead = 'page' | 'skipping' | 'first'
  * ids; otherwise the rest of the key's rows (by id), then the rows past the key (by key, id),
  * each a range of an index in that exact order, so no row before the cursor is read.
  */
-function keysetRowsSql (orderBy: OrderBy, source: string, idColumn: string, where: string[], read: KeysetRead): string {
+function keysetRowsSql (orderBy: OrderBy, source: string, idColumn: string, where: string[], read: KeysetRead, counted = false): string {
   const { column, descending } = ORDER_KEYS[orderBy]
   // Ids read yield only the id and the order's key (a page's profiles come from the kept JSON).
   const idsOnly = read !== 'page'
   const columns = idsOnly ? `${idColumn} AS id${column ? `, u.${column}` : ''}` : COLUMNS
   const outer = idsOnly ? 'id' : 'id, username, avatar_url, type, url'
   const limit = read === 'first' ? 'LIMIT 1' : LIMIT
-  const partLimit = read === 'skipping' ? 'LIMIT (@limit + @offset)' : limit
+  const partRows = read === 'skipping' ? '@limit + @offset' : read === 'first' ? '1' : '@limit + 0'
   const skip = read === 'skipping' ? ' OFFSET @offset' : ''
   const whereSql = (more: string) => [...where, more].join(' AND ')
   if (column === null) {
@@ -117,10 +117,19 @@ function keysetRowsSql (orderBy: OrderBy, source: string, idColumn: string, wher
       `ORDER BY ${idColumn} ${descending ? 'DESC' : 'ASC'} ${limit}${skip}`
   }
   const key = KEY_COLUMN[column]
+  const comparison = descending ? '<' : '>'
+  // A term whose counts per type are kept is not sought in the types where it has no match: the
+  // part asks for no rows, and a LIMIT of 0 ends it before its first step (a type's rows are most of
+  // the file). Types stored as other than text (by another tool) sort apart from their counts' text:
+  // then every type is sought.
+  const partLimit = (types: string) => counted && column === 'type'
+    ? `LIMIT (CASE WHEN EXISTS (SELECT 1 FROM ghusers_type_counts WHERE typeof(type) <> 'text') OR ` +
+      `EXISTS (SELECT 1 FROM ${TERM_COUNTS_TABLE} WHERE term = @term AND count > 0 AND type ${types}) THEN ${partRows} ELSE 0 END)`
+    : `LIMIT (${partRows})`
   const sameKey = `SELECT ${columns} FROM ${source} WHERE ${whereSql(`${key} = @afterKey AND ${idColumn} > @afterId`)} ` +
-    `ORDER BY ${idColumn} ${partLimit}`
-  const pastKey = `SELECT ${columns} FROM ${source} WHERE ${whereSql(`${key} ${descending ? '<' : '>'} @afterKey`)} ` +
-    `ORDER BY ${orderSql(orderBy, 'u')} ${partLimit}`
+    `ORDER BY ${idColumn} ${partLimit('= @afterKey')}`
+  const pastKey = `SELECT ${columns} FROM ${source} WHERE ${whereSql(`${key} ${comparison} @afterKey`)} ` +
+    `ORDER BY ${orderSql(orderBy, 'u')} ${partLimit(`${comparison} @afterKey`)}`
   // The two parts come in order, each from its own co-routine (the contract-model tests check every
   // order): no sort, so the second part is read only for the rows the first lacks (a type's rest
   // can be most of the file).
@@ -229,13 +238,14 @@ function phraseRowsSql ({ start, orderBy, filters }: Plan): string {
 /** The rows of a filtered page (or of any page without derived data, or after a cursor), as a subquery. */
 function rowsSql (plan: Plan): string {
   if (plan.access === 'phrase') return phraseRowsSql(plan)
-  const { access, start, filters, orderBy } = plan
+  const { access, start, counting, filters, orderBy } = plan
   const where = filters.map((name) => FILTER_SQL[name])
   const { source, match, idColumn } = SOURCES[access === 'trigrams' || access === 'listed' ? access : 'scan']
   if (match) where.unshift(match)
-  if (start === 'after') return keysetRowsSql(orderBy, source, idColumn, where, 'page')
+  const counted = counting === 'kept' && filters.includes('username')
+  if (start === 'after') return keysetRowsSql(orderBy, source, idColumn, where, 'page', counted)
   // A type's marks are in the order within the type (its key is no type).
-  if (start === 'mark') return keysetRowsSql(filters.includes('type') ? orderWithinType(orderBy) : orderBy, source, idColumn, where, 'skipping')
+  if (start === 'mark') return keysetRowsSql(filters.includes('type') ? orderWithinType(orderBy) : orderBy, source, idColumn, where, 'skipping', counted)
   const { column, descending } = ORDER_KEYS[orderBy]
   const order = (reversed: boolean) => column === null
     ? `${idColumn} ${descending === reversed ? 'ASC' : 'DESC'}`
