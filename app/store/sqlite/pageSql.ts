@@ -123,7 +123,7 @@ function keysetRowsSql (orderBy: OrderBy, source: string, idColumn: string, wher
   // the file). Types stored as other than text (by another tool) sort apart from their counts' text:
   // then every type is sought.
   const partLimit = (types: string) => counted && column === 'type'
-    ? `LIMIT (CASE WHEN EXISTS (SELECT 1 FROM ghusers_type_counts WHERE typeof(type) <> 'text') OR ` +
+    ? 'LIMIT (CASE WHEN EXISTS (SELECT 1 FROM ghusers_type_counts WHERE typeof(type) <> \'text\') OR ' +
       `EXISTS (SELECT 1 FROM ${TERM_COUNTS_TABLE} WHERE term = @term AND count > 0 AND type ${types}) THEN ${partRows} ELSE 0 END)`
     : `LIMIT (${partRows})`
   const sameKey = `SELECT ${columns} FROM ${source} WHERE ${whereSql(`${key} = @afterKey AND ${idColumn} > @afterId`)} ` +
