@@ -2,10 +2,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { FastifySchemaValidationError } from 'fastify'
 import type { SchemaErrorDataVar } from 'fastify/types/schema.js'
-import { USERNAME_PATTERN } from '../schemas/profiles.js'
-
-/** Patterns said in words rather than quoted. */
-const PATTERN_WORDS: Record<string, string> = { [USERNAME_PATTERN]: 'must not hold control characters' }
+import { PATTERN_WORDS } from '../schemas/profiles.js'
 
 const LOCATION: Partial<Record<SchemaErrorDataVar, string>> = {
   querystring: 'Query parameter',

@@ -40,7 +40,8 @@ export function decodeCursor (query: ProfilesQuery, token: string): RowPosition 
   const id = Number(bytes.readBigUInt64BE(2))
   const keyBytes = bytes.subarray(HEADER_BYTES)
   const key = query.order_by === 'id' || query.order_by === '-id' ? null : keyBytes.toString('utf8')
-  if (key === null && keyBytes.length) throw invalid()
+  // No login or type holds a NUL (PostgreSQL's text cannot): only a forged token has one.
+  if ((key === null && keyBytes.length) || key?.includes('\0')) throw invalid()
   if (!Number.isSafeInteger(id) || !check(query, id, key).equals(bytes.subarray(10, HEADER_BYTES))) throw invalid()
   return { id, key }
 }

@@ -20,10 +20,12 @@ export const AccountId = Type.Integer({
   description: "GitHub's numeric account id"
 })
 
-/** The query of a list of profiles, shared by the API and the pages. */
-/** No login holds a control character, and PostgreSQL's text cannot hold a NUL. */
-export const USERNAME_PATTERN = '^[^\\x00-\\x1f\\x7f]+$'
+/** PostgreSQL's text cannot hold a NUL, and no login has one. */
+export const USERNAME_PATTERN = '^[^\\x00]+$'
+/** The schemas' patterns in words, for their 400s. */
+export const PATTERN_WORDS: Record<string, string> = { [USERNAME_PATTERN]: 'must not hold a NUL character' }
 
+/** The query of a list of profiles, shared by the API and the pages. */
 export const ProfilesQuery = Type.Object({
   page: Type.Integer({ minimum: 1, maximum: MAX_ACCOUNT_ID, default: 1, description: 'Page number, from 1' }),
   pagination: Type.Integer({
@@ -37,7 +39,7 @@ export const ProfilesQuery = Type.Object({
     minLength: 1,
     maxLength: 39,
     pattern: USERNAME_PATTERN,
-    description: 'Case-insensitive substring of the login, without control characters; % _ and \\ match themselves'
+    description: 'Case-insensitive substring of the login (no NUL); % _ and \\ match themselves'
   })),
   id: Type.Optional(AccountId),
   type: Type.Optional(ProfileType)

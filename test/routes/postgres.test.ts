@@ -3,6 +3,7 @@
 import type { AddressInfo } from 'node:net'
 import pg from 'pg'
 import { describe, expect, it, vi } from 'vitest'
+import { encodeCursor } from '../../app/query/profilesCursor.js'
 import { sampleAccounts } from '../../app/seed/sampleAccounts.js'
 import { seedPostgres } from '../../app/seed/seedPostgres.js'
 import { build, sampleDatabase } from '../helpers/fixtures.js'
@@ -31,6 +32,10 @@ const URLS = [
   '/api/users/profiles?username=a&id=14&type=User',
   '/api/users/facets?username=ab&id=815',
   '/api/users/profiles?username=a%00b',
+  '/api/users/profiles?username=a%09b',
+  '/api/v3/users/a%00b',
+  // A cursor made by hand (its checksum is no secret) whose key holds a NUL.
+  `/api/users/profiles?order_by=username&after=${encodeCursor({ page: 1, pagination: 25, order_by: 'username' }, { id: 5, key: 'a\0b' })}`,
   '/api/users/profiles?page=99',
   '/api/users/profiles?pagination=101',
   '/api/users/profiles/7',

@@ -85,6 +85,8 @@ export class PostgresProfilesRepository implements ProfilesSource {
   }
 
   async findByLogin (login: string): Promise<Profile | undefined> {
+    // PostgreSQL's text cannot hold a NUL, so no login here has one.
+    if (login.includes('\0')) return undefined
     // The expression of users_username_folded, so that the index finds the candidates.
     const { rows } = await this.query<Profile>({
       name: 'ghusers_profile_by_login',

@@ -137,7 +137,7 @@ describe('GET /api/users/profiles', () => {
     ['order_by=--id', 'order_by'], ['username=', 'username'], [`username=${'a'.repeat(40)}`, 'username'],
     ['id=0', 'id'], ['id=9007199254740992', 'id'], ['type=robot', 'type'], ['foo=1', 'foo'],
     ['page=1&page=2', 'page'], ['username=a&username=b', 'username'], ['page[]=1', 'page[]'],
-    ['username=a%00b', 'username'], ['username=%09', 'username'], ['username=a%7F', 'username']
+    ['username=a%00b', 'username'], ['username=%00', 'username']
   ])('rejects %s with a 400 naming %s', async (search, parameter) => {
     await expectBadRequest(`/api/users/profiles?${search}`, parameter)
   })
