@@ -1,5 +1,5 @@
-// Data derived from users for speed: a position per row and sort order, each profile's JSON, counts,
-// a trigram index.
+// The file's data derived from users for speed: a position per row and sort order, each profile's
+// JSON, counts, the short terms' lists and marks, trigram indexes.
 import type { Database } from 'better-sqlite3'
 import { ORDER_BY_VALUES, type OrderBy } from '../schemas/profiles.js'
 import { markWalks, TERM_MARKS_TABLE, walkReadsType, type MarkColumn } from './termMarks.js'

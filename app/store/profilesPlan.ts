@@ -166,6 +166,14 @@ export function planPage (query: PageQuery, options: PlanOptions): Plan {
   return { access, start, counting, derived, filters, orderBy: query.order_by }
 }
 
+/**
+ * Whether the plan's username term has its counts per type kept, and bound: a read in a type order
+ * then skips the types where the term has no match.
+ */
+export function termCountedByType (plan: Plan): boolean {
+  return plan.counting === 'kept' && plan.filters.includes('username')
+}
+
 /** A name for the plan's statement: plans with one name share one SQL text. */
 export function planName (plan: Plan): string {
   return [plan.access, plan.start, plan.counting, plan.derived ? 'derived' : 'plain', plan.filters.join('+'), plan.orderBy].join(':')
@@ -181,7 +189,7 @@ export function planValues (query: PageQuery, plan: Plan, total?: number, mark?:
   }
   // Known before the read, the total bounds the last page: a walk of the order's index stops at the
   // last match instead of reading on to the index's end for rows that do not exist.
-  if (total !== undefined && plan.start !== 'after') values.limit = Math.min(query.pagination, total - offset)
+  if (total !== undefined && plan.start !== 'after') values.limit = Math.max(0, Math.min(query.pagination, total - offset))
   if (plan.start === 'end') {
     // The page's rows counted from the end: the last of them is the (total - offset)th from there.
     values.offset = Math.max(0, total! - offset - query.pagination)

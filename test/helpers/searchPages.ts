@@ -3,15 +3,38 @@
 import { expect } from 'vitest'
 import { ORDER_BY_VALUES, type Profile } from '../../app/schemas/profiles.js'
 import { RARE_TERM_MATCHES } from '../../app/store/profilesPlan.js'
-import { expectedIds, type ReadPage } from './walk.js'
+import { expectedIds, walk, type ReadPage } from './walk.js'
 
-const TYPES = ['User', 'Organization', 'Bot'] as const
-/** A three-character term held by more than RARE_TERM_MATCHES logins, so it is marked (and has a phrase index in the file). */
+/**
+ * A three-character term held by more than RARE_TERM_MATCHES logins, so it is marked (and has a
+ * phrase index in the file), as are its pairs; by Users and Organizations, no Bot.
+ */
 export const COMMON_TRIGRAM = 'qzx'
 export const COMMON_TRIGRAM_PROFILES: Profile[] = Array.from({ length: RARE_TERM_MATCHES + 1_000 }, (_, n) => {
   const username = n % 2 ? `${COMMON_TRIGRAM}-${n}` : `m${n}-${COMMON_TRIGRAM.toUpperCase()}`
-  return { id: 600_000 + n * 7, username, avatar_url: `https://avatars.githubusercontent.com/u/${600_000 + n * 7}?v=4`, type: TYPES[n % 3]!, url: `https://github.com/${username}` }
+  const type = Math.floor(n / 2) % 2 ? 'Organization' : 'User'
+  return { id: 600_000 + n * 7, username, avatar_url: `https://avatars.githubusercontent.com/u/${600_000 + n * 7}?v=4`, type, url: `https://github.com/${username}` }
 })
+
+/**
+ * Short terms no Bot holds (the sample's `ka` and `mar` only Users hold; `zx` is marked): in the
+ * type orders a cursor's or a mark's read skips the types without them.
+ */
+export const TERMS_ABSENT_FROM_A_TYPE = ['ka', 'mar', 'zx']
+
+/** Those terms' pages in every order, and their walks by cursor in the type orders, each as the contract lists them. */
+export async function expectTermsAbsentFromATypePages (read: ReadPage, rows: Profile[]): Promise<void> {
+  for (const username of TERMS_ABSENT_FROM_A_TYPE) {
+    const holders = rows.filter((row) => row.username.toLowerCase().includes(username))
+    expect(holders.length, username).toBeGreaterThan(0)
+    expect(holders.filter((row) => row.type === 'Bot'), username).toEqual([])
+    for (const orderBy of ['type', '-type'] as const) {
+      const { ids } = await walk(read, { username }, orderBy, 40)
+      expect(ids, JSON.stringify({ username, orderBy })).toEqual(expectedIds(rows, { username }, orderBy))
+    }
+  }
+  await expectSearchPages(read, rows, TERMS_ABSENT_FROM_A_TYPE)
+}
 
 /** Sample accounts enough that the commonest terms pass RARE_TERM_MATCHES and the rarest stay under it. */
 export const SEARCH_SAMPLE_ACCOUNTS = 24_000

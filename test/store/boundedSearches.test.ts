@@ -14,7 +14,9 @@ import { ProfilesFacets } from '../../app/store/profilesFacets.js'
 import { RARE_TERM_MATCHES } from '../../app/store/profilesPlan.js'
 import { ProfilesRepository } from '../../app/store/profilesRepository.js'
 import { asciiLower, expectedPage, ordered } from '../helpers/contractModel.js'
-import { COMMON_TRIGRAM, COMMON_TRIGRAM_PROFILES, expectSearchPages, SEARCH_SAMPLE_ACCOUNTS, searchTerms } from '../helpers/searchPages.js'
+import {
+  COMMON_TRIGRAM, COMMON_TRIGRAM_PROFILES, expectSearchPages, expectTermsAbsentFromATypePages, SEARCH_SAMPLE_ACCOUNTS, searchTerms
+} from '../helpers/searchPages.js'
 import { HOSTILE_PROFILES, temporaryDirectory } from '../helpers/fixtures.js'
 import { expectedIds, TIED_PROFILES, walk } from '../helpers/walk.js'
 
@@ -66,6 +68,10 @@ describe.each([['ASCII logins', ascii], ['hostile logins', mixed], ['ASCII login
     await expectSearchPages((query) => repository.readPage(query), rows, terms)
   }, 120_000)
 
+  it('read the short terms no Bot holds, in the type orders, by page and by cursor, as the contract lists them', async () => {
+    await expectTermsAbsentFromATypePages((query) => repository.readPage(query), rows)
+  }, 120_000)
+
   it('walk the longer terms by cursor, in every order, with and without a type, as the contract lists them', async () => {
     for (const username of terms.filter((term) => term.length >= 3)) {
       for (const type of [undefined, 'User', 'Bot'] as const) {
@@ -114,5 +120,5 @@ it('marks the file\'s common three-character term in every order (its pages abov
   const db = new BetterSqlite3(ascii, { readonly: true })
   const marked = db.prepare(`SELECT DISTINCT scope || ':' || order_by FROM ${TERM_MARKS_TABLE} WHERE term = ?`).pluck().all(COMMON_TRIGRAM)
   db.close()
-  expect(marked).toEqual(expect.arrayContaining([':id', ':-id', ':username', ':-username', ':type', ':-type', 'Bot:username', 'User:-id']))
+  expect(marked).toEqual(expect.arrayContaining([':id', ':-id', ':username', ':-username', ':type', ':-type', 'Organization:username', 'User:-id']))
 })

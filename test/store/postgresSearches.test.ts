@@ -15,7 +15,9 @@ import { TERM_MARKS_TABLE } from '../../app/store/termMarks.js'
 import { cleanUpLater } from '../helpers/cleanup.js'
 import { HOSTILE_PROFILES, temporaryDirectory } from '../helpers/fixtures.js'
 import { startPostgresServer } from '../helpers/postgresServer.js'
-import { COMMON_TRIGRAM_PROFILES, expectSearchPages, SEARCH_SAMPLE_ACCOUNTS, searchTerms } from '../helpers/searchPages.js'
+import {
+  COMMON_TRIGRAM_PROFILES, expectSearchPages, expectTermsAbsentFromATypePages, SEARCH_SAMPLE_ACCOUNTS, searchTerms
+} from '../helpers/searchPages.js'
 import { expectedIds, TIED_PROFILES, walk } from '../helpers/walk.js'
 import { ORDER_BY_VALUES } from '../../app/schemas/profiles.js'
 
@@ -66,6 +68,10 @@ describe.each([['ASCII logins', COMMON_TRIGRAM_PROFILES], ['hostile logins', HOS
 
     it('gives exact totals and the contract\'s pages, first, early, middle, late and last, in every order, with and without a type', async () => {
       await expectSearchPages((query) => repository.readPage(query), rows, terms)
+    }, 120_000)
+
+    it('reads the short terms no Bot holds, in the type orders, by page and by cursor, as the contract lists them', async () => {
+      await expectTermsAbsentFromATypePages((query) => repository.readPage(query), rows)
     }, 120_000)
 
     it('walks the short terms by cursor, in every order, as the contract lists them', async () => {

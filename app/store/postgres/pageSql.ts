@@ -3,7 +3,7 @@
 // (totalFirstSql), and its page is kept only if the state is the same in both.
 import type { OrderBy } from '../../schemas/profiles.js'
 import { positionsTable, TERM_COUNTS_TABLE, TERM_IDS_TABLE, typePositionsTable } from '../derivedData.js'
-import { ORDER_KEYS, orderWithinType, type FilterName, type Plan } from '../profilesPlan.js'
+import { ORDER_KEYS, orderWithinType, termCountedByType, type FilterName, type Plan } from '../profilesPlan.js'
 import { TERM_MARKS_TABLE } from '../termMarks.js'
 import { FOLDED_USERNAME, postgresOrderSql, PROFILE_TYPE, STATE_SQL } from './schema.js'
 
@@ -50,7 +50,7 @@ type KeysetRead = 'page' | 'skipping'
  * asks only for the rows the first did not give: when those are none, its scan never starts (a term
  * absent past the key would otherwise be sought through every row there).
  */
-function keysetRowsSql (orderBy: OrderBy, source: string, where: string[], read: KeysetRead, counted: boolean): string {
+function keysetRowsSql (orderBy: OrderBy, source: string, where: string[], read: KeysetRead, skipTermlessTypes: boolean): string {
   const { column, descending } = ORDER_KEYS[orderBy]
   const whereSql = (more: string) => [...where, more].join(' AND ')
   const partRows = read === 'skipping' ? ':limit::bigint + :offset::bigint' : ':limit::bigint'
@@ -63,7 +63,7 @@ function keysetRowsSql (orderBy: OrderBy, source: string, where: string[], read:
   const comparison = descending ? '<' : '>'
   // A term whose counts per type are kept is not sought in the types where it has no match (one
   // test, before either part is read): a type's rows are most of the file.
-  const matchesIn = (types: string) => counted && column === 'type'
+  const matchesIn = (types: string) => skipTermlessTypes && column === 'type'
     ? [`EXISTS (SELECT 1 FROM ${TERM_COUNTS_TABLE} WHERE term = :term AND count > 0 AND type COLLATE "C" ${types})`]
     : []
   const sameKey = [...where, `${keyColumn} = ${key} AND u.id > :afterId`, ...matchesIn(`= ${key}`)]
@@ -78,7 +78,8 @@ function keysetRowsSql (orderBy: OrderBy, source: string, where: string[], read:
 // A rare short term's listed ids; LIKE then keeps the contract's exact semantics.
 const LISTED_SOURCE = `${TERM_IDS_TABLE} l JOIN users u ON u.id = l.id`
 
-function resultsSql ({ access, start, counting, filters, orderBy }: Plan): string {
+function resultsSql (plan: Plan): string {
+  const { access, start, filters, orderBy } = plan
   if (access === 'positions') {
     return `${jsonArraySql('p.rank')} FROM (SELECT rank, id FROM ${positionsTable(orderBy)} ` +
       'WHERE rank > :offset ORDER BY rank LIMIT :limit) p JOIN users u ON u.id = p.id'
@@ -92,10 +93,10 @@ function resultsSql ({ access, start, counting, filters, orderBy }: Plan): strin
   const source = listed ? LISTED_SOURCE : 'users u'
   if (listed) where.unshift('l.term = :term')
   const ordered = (rows: string) => `${jsonArraySql(`u.part, ${postgresOrderSql(orderBy)}`)} FROM (${rows}) u`
-  const counted = counting === 'kept' && filters.includes('username')
-  if (start === 'after') return ordered(keysetRowsSql(orderBy, source, where, 'page', counted))
+  const skipTermlessTypes = termCountedByType(plan)
+  if (start === 'after') return ordered(keysetRowsSql(orderBy, source, where, 'page', skipTermlessTypes))
   // A type's marks are in the order within the type (its key is no type).
-  if (start === 'mark') return ordered(keysetRowsSql(filters.includes('type') ? orderWithinType(orderBy) : orderBy, source, where, 'skipping', counted))
+  if (start === 'mark') return ordered(keysetRowsSql(filters.includes('type') ? orderWithinType(orderBy) : orderBy, source, where, 'skipping', skipTermlessTypes))
   const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : ''
   // Counted from the end, the page's rows are read in the reverse order; the aggregate puts them back.
   return `${jsonArraySql(postgresOrderSql(orderBy))} FROM (SELECT ${COLUMNS} FROM ${source} ` +

@@ -5,7 +5,7 @@ import {
   NAME_TRIGRAMS, orderSql, positionsTable, PROFILE_JSON_TABLE, profileJsonSql, TERM_COUNTS_TABLE, TERM_IDS_TABLE, TYPE_ID_TRIGRAMS,
   TYPE_NAME_TRIGRAMS, typePositionsTable, USERNAME_TRIGRAMS
 } from '../derivedData.js'
-import { ORDER_KEYS, orderWithinType, type FilterName, type Plan, type Start } from '../profilesPlan.js'
+import { ORDER_KEYS, orderWithinType, termCountedByType, type FilterName, type Plan, type Start } from '../profilesPlan.js'
 import { TERM_MARKS_TABLE } from '../termMarks.js'
 
 // SQLite (built with STAT4, as better-sqlite3 is) compiles a statement again on every run when
@@ -101,7 +101,7 @@ type KeysetRead = 'page' | 'skipping' | 'first'
  * ids; otherwise the rest of the key's rows (by id), then the rows past the key (by key, id),
  * each a range of an index in that exact order, so no row before the cursor is read.
  */
-function keysetRowsSql (orderBy: OrderBy, source: string, idColumn: string, where: string[], read: KeysetRead, counted = false): string {
+function keysetRowsSql (orderBy: OrderBy, source: string, idColumn: string, where: string[], read: KeysetRead, skipTermlessTypes: boolean): string {
   const { column, descending } = ORDER_KEYS[orderBy]
   // Ids read yield only the id and the order's key (a page's profiles come from the kept JSON).
   const idsOnly = read !== 'page'
@@ -122,7 +122,7 @@ function keysetRowsSql (orderBy: OrderBy, source: string, idColumn: string, wher
   // part asks for no rows, and a LIMIT of 0 ends it before its first step (a type's rows are most of
   // the file). Types stored as other than text (by another tool) sort apart from their counts' text:
   // then every type is sought.
-  const partLimit = (types: string) => counted && column === 'type'
+  const partLimit = (types: string) => skipTermlessTypes && column === 'type'
     ? 'LIMIT (CASE WHEN EXISTS (SELECT 1 FROM ghusers_type_counts WHERE typeof(type) <> \'text\') OR ' +
       `EXISTS (SELECT 1 FROM ${TERM_COUNTS_TABLE} WHERE term = @term AND count > 0 AND type ${types}) THEN ${partRows} ELSE 0 END)`
     : `LIMIT (${partRows})`
@@ -176,7 +176,7 @@ function phraseIndex (order: OrderBy, typed: boolean): PhraseIndex {
  * or not it holds the term: two seeks of an index in that order, as a cursor's page reads.
  */
 function firstAfterCursorSql (order: OrderBy, typed: boolean): string {
-  return `(${keysetRowsSql(order, 'users u', 'u.id', typed ? [FILTER_SQL.type] : [], 'first')})`
+  return `(${keysetRowsSql(order, 'users u', 'u.id', typed ? [FILTER_SQL.type] : [], 'first', false)})`
 }
 
 /** Whether a page starts after a row's (key, id): a cursor's, or a term's mark's. */
@@ -238,14 +238,14 @@ function phraseRowsSql ({ start, orderBy, filters }: Plan): string {
 /** The rows of a filtered page (or of any page without derived data, or after a cursor), as a subquery. */
 function rowsSql (plan: Plan): string {
   if (plan.access === 'phrase') return phraseRowsSql(plan)
-  const { access, start, counting, filters, orderBy } = plan
+  const { access, start, filters, orderBy } = plan
   const where = filters.map((name) => FILTER_SQL[name])
   const { source, match, idColumn } = SOURCES[access === 'trigrams' || access === 'listed' ? access : 'scan']
   if (match) where.unshift(match)
-  const counted = counting === 'kept' && filters.includes('username')
-  if (start === 'after') return keysetRowsSql(orderBy, source, idColumn, where, 'page', counted)
+  const skipTermlessTypes = termCountedByType(plan)
+  if (start === 'after') return keysetRowsSql(orderBy, source, idColumn, where, 'page', skipTermlessTypes)
   // A type's marks are in the order within the type (its key is no type).
-  if (start === 'mark') return keysetRowsSql(filters.includes('type') ? orderWithinType(orderBy) : orderBy, source, idColumn, where, 'skipping', counted)
+  if (start === 'mark') return keysetRowsSql(filters.includes('type') ? orderWithinType(orderBy) : orderBy, source, idColumn, where, 'skipping', skipTermlessTypes)
   const { column, descending } = ORDER_KEYS[orderBy]
   const order = (reversed: boolean) => column === null
     ? `${idColumn} ${descending === reversed ? 'ASC' : 'DESC'}`
