@@ -217,9 +217,10 @@ export function planValues (query: PageQuery, plan: Plan, total?: number, mark?:
 export function searchLookups (query: PageQuery, plan: Plan): { listable: boolean, markable: boolean, values: Record<string, string> } {
   const length = [...query.username!].length
   const kept = plan.counting === 'kept'
-  const markable = kept && !query.after && length <= KEPT_TERM_LENGTH
+  const listable = kept && length <= LISTED_TERM_LENGTH
+  if (!kept || query.after || length > KEPT_TERM_LENGTH) return { listable, markable: false, values: {} }
   const { scope, order } = markScope(query)
-  return { listable: kept && length <= LISTED_TERM_LENGTH, markable, values: markable ? { scope, markOrder: order } : {} }
+  return { listable, markable: true, values: { scope, markOrder: order } }
 }
 
 /** The columns of a search's first statement after its total, as `totalFirstSql` names them in both dialects. */

@@ -104,7 +104,7 @@ export class ProfilesRepository implements ProfilesSource {
     const total = first.total ?? known!.total
     // With every login and the term ASCII, a trigram phrase matches exactly the logins LIKE does (see sqlite/pageSql.ts).
     const phrase = { exact: first.non_ascii_logins === 0 && !NON_ASCII.test(query.username!), namesReversible: first.username_twins === 0 }
-    const search = planSearchPage(query, total, first, { trigramLength: TRIGRAM_LENGTH, phrase })
+    const search = planSearchPage(query, total, first, { ...options, phrase })
     if (!search) return { dataVersion, total, ...pageEnd(query, total, '[]') }
     const { plan, mark } = search
     const row = this.statement(plan).get(this.parameters(query, plan, total, mark)) as PageRow
