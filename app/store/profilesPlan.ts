@@ -87,13 +87,18 @@ function totalIsKept (query: PageQuery, filters: FilterName[]): boolean {
   return query.username === undefined || [...query.username].length <= KEPT_TERM_LENGTH
 }
 
+export interface Trigrams { length: number, idOrdered: boolean }
+
 export interface PlanOptions {
   /** The derived data matched the data version when last seen: plans may rely on it. */
   derived: boolean
   /** The caller knows the total for these filters at some data version. */
   totalKnown: boolean
-  /** The shortest username term the dialect's trigram access answers, or undefined when it has none. */
-  trigramLength: number | undefined
+  /**
+   * The dialect's trigram access, if it has one: the shortest username term it answers, and whether
+   * it yields the candidates in id order (then an id order takes a page of them without sorting them all).
+   */
+  trigrams: Trigrams | undefined
   /** The filters' total in the snapshot the page is read from, read first: it picks the access and the start. */
   total?: number
   /** The seed listed the ids holding the username term (a rare short one). */
@@ -129,21 +134,22 @@ function phraseOrder (orderBy: OrderBy, typed: boolean, namesReversible: boolean
 }
 
 export function planPage (query: PageQuery, options: PlanOptions): Plan {
-  const { derived, totalKnown, trigramLength, total, listed, marked, mark, phrase } = options
+  const { derived, totalKnown, trigrams: trigramAccess, total, listed, marked, mark, phrase } = options
   const filters = FILTER_NAMES.filter((name) => query[name] !== undefined)
   const onlyType = filters.length === 1 && filters[0] === 'type'
-  // A common term in a column's order: walking that order's index finds a page's matches within a
-  // few rows each; sorting every candidate would cost as many as there are matches.
-  const commonInColumnOrder = total !== undefined && total > SORTED_TERM_MATCHES && ORDER_KEYS[query.order_by].column !== null
-  const trigrams = derived && trigramLength !== undefined && query.username !== undefined &&
-    [...query.username].length >= trigramLength && !commonInColumnOrder
+  const answersTerm = trigramAccess !== undefined && query.username !== undefined && [...query.username].length >= trigramAccess.length
+  // A common term in an order its candidates must be sorted into: walking that order's index finds
+  // a page's matches within a few rows each; sorting every candidate would cost as many as there are matches.
+  const sortedOrder = ORDER_KEYS[query.order_by].column !== null || trigramAccess?.idOrdered === false
+  const commonAndSorted = total !== undefined && total > SORTED_TERM_MATCHES && sortedOrder
+  const trigrams = derived && answersTerm && !commonAndSorted
   const offset = (query.page - 1) * query.pagination
   const counting: Counting = derived && totalIsKept(query, filters) ? 'kept' : totalKnown ? 'known' : 'count'
   const start: Start = query.after ? 'after' : total !== undefined && offset * 2 > total && offset < total ? 'end' : 'offset'
   const typed = filters.includes('type')
   const usernameAndType = filters.includes('username') && !filters.includes('id')
-  const phraseAnswers = derived && phrase?.exact === true && usernameAndType && trigramLength !== undefined &&
-    [...query.username!].length >= trigramLength && listed !== true && phraseOrder(query.order_by, typed, phrase.namesReversible)
+  const phraseAnswers = derived && phrase?.exact === true && usernameAndType && answersTerm &&
+    listed !== true && phraseOrder(query.order_by, typed, phrase.namesReversible)
   // A marked term's page starts after its last mark before it, and skips the rest from the phrase
   // index where it answers (without reading their rows), else from the order's index.
   const marking = derived && marked === true && !query.after
@@ -237,7 +243,7 @@ export interface SearchLookupRow {
  * undefined when the page lies past the end and has no rows to read.
  */
 export function planSearchPage (
-  query: PageQuery, total: number, row: SearchLookupRow, dialect: Pick<PlanOptions, 'trigramLength' | 'phrase'>
+  query: PageQuery, total: number, row: SearchLookupRow, dialect: Pick<PlanOptions, 'trigrams' | 'phrase'>
 ): { plan: Plan, mark?: Mark } | undefined {
   const offset = query.after ? 0 : (query.page - 1) * query.pagination
   if (total === 0 || offset >= total) return undefined

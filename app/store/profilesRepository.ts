@@ -7,7 +7,7 @@ import {
 } from './profilesPlan.js'
 import { NON_ASCII } from './usernameTerms.js'
 import type { KnownTotal, PageRead, ProfilesSource } from './profilesSource.js'
-import { COLUMNS, containsPattern, LIMIT, META_COLUMNS, pageSql, totalFirstSql, TRIGRAM_LENGTH, trigramPhrase } from './sqlite/pageSql.js'
+import { COLUMNS, containsPattern, LIMIT, META_COLUMNS, pageSql, totalFirstSql, TRIGRAMS, trigramPhrase } from './sqlite/pageSql.js'
 
 export { containsPattern }
 
@@ -95,7 +95,7 @@ export class ProfilesRepository implements ProfilesSource {
    * undefined when the derived data does not match the snapshot.
    */
   private readSearchPage (query: PageQuery, known?: KnownTotal): PageRead | undefined {
-    const options = { derived: true, trigramLength: TRIGRAM_LENGTH }
+    const options = { derived: true, trigrams: TRIGRAMS }
     let first = this.totalFirst(query, planPage(query, { ...options, totalKnown: known !== undefined }))
     const { dataVersion, derivedCurrent } = fileState(first)
     // One snapshot: the derived data cannot change between the two statements.
@@ -142,7 +142,7 @@ export class ProfilesRepository implements ProfilesSource {
 
   /** Reads the page with one plan; undefined when the plan's assumptions did not hold in the snapshot. */
   private tryPlan (query: PageQuery, derived: boolean, known?: KnownTotal): PageRead | undefined {
-    const plan = planPage(query, { derived, totalKnown: known !== undefined, trigramLength: TRIGRAM_LENGTH })
+    const plan = planPage(query, { derived, totalKnown: known !== undefined, trigrams: TRIGRAMS })
     const row = this.statement(plan).get(this.parameters(query, plan)) as PageRow
     const { dataVersion, derivedCurrent } = fileState(row)
     if (!derivedCurrent && plan.derived) return undefined

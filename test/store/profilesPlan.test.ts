@@ -125,7 +125,7 @@ describe('walks by after', () => {
 })
 
 describe('the planner', () => {
-  const options = { derived: true, totalKnown: true, trigramLength: 3, total: 100_000, phrase: { exact: true, namesReversible: true } }
+  const options = { derived: true, totalKnown: true, trigrams: { length: 3, idOrdered: true }, total: 100_000, phrase: { exact: true, namesReversible: true } }
   const query = (more: Partial<PageQuery>): PageQuery => ({ page: 1, pagination: 20, order_by: 'id', ...more })
   const mark = { matchesBefore: 50_000, position: { key: 'ana', id: 7 } }
 
@@ -145,5 +145,17 @@ describe('the planner', () => {
     const twins = { ...options, phrase: { exact: true, namesReversible: false } }
     expect(planPage(query({ username: 'alice', type: 'User', order_by: '-username' }), twins).access).not.toBe('phrase')
     expect(planPage(query({ username: 'alice', id: 5 }), options).access).not.toBe('phrase')
+  })
+
+  it('sorts the trigram candidates of a term with few matches, and walks an order for a common one', () => {
+    const unordered = { derived: true, totalKnown: true, trigrams: { length: 3, idOrdered: false } }
+    const idOrdered = { ...unordered, trigrams: { length: 3, idOrdered: true } }
+    for (const order_by of ['id', '-username'] as const) {
+      expect(planPage(query({ username: 'alice', order_by }), { ...unordered, total: 15_000 }).access).toBe('trigrams')
+      expect(planPage(query({ username: 'alice', order_by }), { ...unordered, total: 150_000 }).access).toBe('scan')
+    }
+    // Candidates in id order: a page of the id order takes the first of them, however many there are.
+    expect(planPage(query({ username: 'alice', order_by: '-id' }), { ...idOrdered, total: 150_000 }).access).toBe('trigrams')
+    expect(planPage(query({ username: 'al' }), { ...unordered, total: 10 }).access).toBe('scan')
   })
 })

@@ -3,7 +3,7 @@
 // (totalFirstSql), and its page is kept only if the state is the same in both.
 import type { OrderBy } from '../../schemas/profiles.js'
 import { positionsTable, TERM_COUNTS_TABLE, TERM_IDS_TABLE, typePositionsTable } from '../derivedData.js'
-import { ORDER_KEYS, orderWithinType, termCountedByType, type FilterName, type Plan } from '../profilesPlan.js'
+import { ORDER_KEYS, orderWithinType, termCountedByType, type FilterName, type Plan, type Trigrams } from '../profilesPlan.js'
 import { TERM_MARKS_TABLE } from '../termMarks.js'
 import { FOLDED_USERNAME, postgresOrderSql, PROFILE_TYPE, STATE_SQL } from './schema.js'
 
@@ -15,6 +15,9 @@ const FILTER_SQL: Record<FilterName, string> = {
 }
 
 export const COLUMNS = 'u.id, u.username, u.avatar_url, u.type, u.url'
+
+/** pg_trgm's index answers terms of three or more characters, its candidates in no useful order. */
+export const TRIGRAMS: Trigrams = { length: 3, idOrdered: false }
 
 /** The order's column as it sorts, and a cursor's key in the same terms. */
 const KEY_COLUMN = {
@@ -77,6 +80,10 @@ function keysetRowsSql (orderBy: OrderBy, source: string, where: string[], read:
 
 // A rare short term's listed ids; LIKE then keeps the contract's exact semantics.
 const LISTED_SOURCE = `${TERM_IDS_TABLE} l JOIN users u ON u.id = l.id`
+// A term's matches from the trigram index's candidates, all of them: OFFSET 0 keeps the order's
+// LIMIT outside, so PostgreSQL cannot walk an order's index instead, which reads every row before the
+// first match when the term's matches gather far from the order's start.
+const TRIGRAM_SOURCE = `(SELECT * FROM users u WHERE ${FILTER_SQL.username} OFFSET 0) u`
 
 function resultsSql (plan: Plan): string {
   const { access, start, filters, orderBy } = plan
@@ -88,9 +95,10 @@ function resultsSql (plan: Plan): string {
     return `${jsonArraySql('p.rank')} FROM (SELECT rank, id FROM ${typePositionsTable(orderWithinType(orderBy))} ` +
       'WHERE type = :type AND rank > :offset ORDER BY rank LIMIT :limit) p JOIN users u ON u.id = p.id'
   }
-  const where = filters.map((name) => FILTER_SQL[name])
+  // The trigram source has kept only the term's matches.
+  const where = filters.filter((name) => access !== 'trigrams' || name !== 'username').map((name) => FILTER_SQL[name])
   const listed = access === 'listed'
-  const source = listed ? LISTED_SOURCE : 'users u'
+  const source = listed ? LISTED_SOURCE : access === 'trigrams' ? TRIGRAM_SOURCE : 'users u'
   if (listed) where.unshift('l.term = :term')
   const ordered = (rows: string) => `${jsonArraySql(`u.part, ${postgresOrderSql(orderBy)}`)} FROM (${rows}) u`
   const skipTermlessTypes = termCountedByType(plan)

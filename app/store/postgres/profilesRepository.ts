@@ -8,7 +8,7 @@ import {
 } from '../profilesPlan.js'
 import type { KnownTotal, PageRead, ProfilesSource } from '../profilesSource.js'
 import { connectionConfig, isUnreachable } from './connection.js'
-import { COLUMNS, foldedContainsPattern, numbered, pageSql, totalFirstSql } from './pageSql.js'
+import { COLUMNS, foldedContainsPattern, numbered, pageSql, totalFirstSql, TRIGRAMS } from './pageSql.js'
 import { DATA_CHANGED_CHANNEL, FOLDED_USERNAME, STATE_SQL, stateOf, type DataState, type StateRow } from './schema.js'
 
 /** How often the data version is read when no notification came (one lost with a dropped connection). */
@@ -16,8 +16,8 @@ export const DATA_VERSION_POLL_MS = 1_000
 
 interface PageRow extends StateRow { total: number | null, results: string }
 interface TotalRow extends StateRow, SearchLookupRow { total: number | null }
-/** A statement's text with $1, $2…, and the names of its values in that order. */
-interface Statement { name: string, text: string, names: string[] }
+/** A statement's text with $1, $2…, the names of its values in that order, and its prepared name if it is kept prepared. */
+interface Statement { name?: string, text: string, names: string[] }
 
 export interface PostgresProfilesOptions {
   /** How often the data version is read without a notification (DATA_VERSION_POLL_MS). */
@@ -182,7 +182,7 @@ export class PostgresProfilesRepository implements ProfilesSource {
    * data did not match, or the data changed between the two statements.
    */
   private async readSearchPage (query: PageQuery, known?: KnownTotal): Promise<PageRead | undefined> {
-    const options = { derived: true, trigramLength: undefined }
+    const options = { derived: true, trigrams: TRIGRAMS }
     let first = await this.totalFirst(query, planPage(query, { ...options, totalKnown: known !== undefined }))
     if (first.total === null && known!.dataVersion !== stateOf(first).token) {
       first = await this.totalFirst(query, planPage(query, { ...options, totalKnown: false }))
@@ -208,7 +208,7 @@ export class PostgresProfilesRepository implements ProfilesSource {
 
   /** Reads the page with one plan; undefined when the plan's assumptions did not hold in the snapshot. */
   private async tryPlan (query: PageQuery, derived: boolean, known?: KnownTotal): Promise<PageRead | undefined> {
-    const plan = planPage(query, { derived, totalKnown: known !== undefined, trigramLength: undefined })
+    const plan = planPage(query, { derived, totalKnown: known !== undefined, trigrams: TRIGRAMS })
     const row = await this.run<PageRow>(this.statement(plan, () => pageSql(plan)), this.values(query, plan))
     const state = stateOf(row)
     const dataVersion = state.token
@@ -219,12 +219,17 @@ export class PostgresProfilesRepository implements ProfilesSource {
     return { dataVersion, total, ...pageEnd(query, total, row.results) }
   }
 
-  /** The plan's statement (`sql` of it, or of its `part`), prepared once per connection under its own name. */
+  /**
+   * The plan's statement (`sql` of it, or of its `part`). One without a username term is prepared once
+   * per connection under its own name. A search's is not: after five runs PostgreSQL would keep a
+   * generic plan, blind to the term (its pattern's trigrams, its kept lists), and walk a whole index for one.
+   */
   private statement (plan: Plan, sql: () => string, part = 'page'): Statement {
     const key = `${planName(plan)}:${part}`
     let statement = this.statements.get(key)
     if (!statement) {
-      statement = { name: `ghusers_page_${this.statements.size}`, ...numbered(sql()) }
+      const name = plan.filters.includes('username') ? undefined : `ghusers_page_${this.statements.size}`
+      statement = { name, ...numbered(sql()) }
       this.statements.set(key, statement)
     }
     return statement

@@ -5,7 +5,7 @@ import {
   NAME_TRIGRAMS, orderSql, positionsTable, PROFILE_JSON_TABLE, profileJsonSql, TERM_COUNTS_TABLE, TERM_IDS_TABLE, TYPE_ID_TRIGRAMS,
   TYPE_NAME_TRIGRAMS, typePositionsTable, USERNAME_TRIGRAMS
 } from '../derivedData.js'
-import { ORDER_KEYS, orderWithinType, termCountedByType, type FilterName, type Plan, type Start } from '../profilesPlan.js'
+import { ORDER_KEYS, orderWithinType, termCountedByType, type FilterName, type Plan, type Start, type Trigrams } from '../profilesPlan.js'
 import { TERM_MARKS_TABLE } from '../termMarks.js'
 
 // SQLite (built with STAT4, as better-sqlite3 is) compiles a statement again on every run when
@@ -23,6 +23,8 @@ export const FILTER_SQL: Record<FilterName, string> = {
 export const COLUMNS = 'u.id, u.username, u.avatar_url, u.type, u.url'
 /** The trigram index answers terms of at least this many characters. */
 export const TRIGRAM_LENGTH = 3
+/** FTS5 yields the trigram index's candidates by rowid: the id. */
+export const TRIGRAMS: Trigrams = { length: TRIGRAM_LENGTH, idOrdered: true }
 // Candidates from the trigram index; LIKE then keeps the contract's exact semantics.
 const TRIGRAM_SOURCE = `${USERNAME_TRIGRAMS} t JOIN users u ON u.id = t.rowid`
 const TRIGRAM_MATCH = `t.${USERNAME_TRIGRAMS} MATCH @trigramQuery`
