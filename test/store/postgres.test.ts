@@ -151,6 +151,15 @@ describe('PostgreSQL', () => {
     }
   })
 
+  it('opens a serving pool whose statements start no parallel workers', async () => {
+    const serving = openPostgresPool(await postgres.createDatabase(), { serial: true })
+    const plain = openPostgresPool(await postgres.createDatabase())
+    cleanUpLater(async () => { await Promise.all([serving.end(), plain.end()]) })
+    const workers = async (pool: pg.Pool) => (await pool.query<{ max_parallel_workers_per_gather: string }>('SHOW max_parallel_workers_per_gather')).rows[0]!.max_parallel_workers_per_gather
+    expect(await workers(serving)).toBe('0')
+    expect(await workers(plain)).not.toBe('0')
+  })
+
   it('pages one type by position and walks every order and filter by after, as the contract orders them', async () => {
     const { pool, repository } = await openRepository(await seededDatabase([
       ...Array.from({ length: 250 }, (_, i) => sampleAccountAt(i)), ...HOSTILE_PROFILES, ...TIED_PROFILES]))

@@ -28,6 +28,11 @@ export interface PostgresPoolOptions {
   statementTimeoutMs?: number
   /** Called with an idle connection's error (the server restarted, the network dropped): not thrown. */
   onIdleError?: (error: Error) => void
+  /**
+   * Each statement on its own backend, no parallel workers: a request's read is small, starting
+   * workers delays it by tens of milliseconds, and they take cores from the other requests.
+   */
+  serial?: boolean
 }
 
 /** The client settings of every connection to `url`, for a pool or a single listening client. */
@@ -40,8 +45,9 @@ export function connectionConfig (url: string): pg.ClientConfig {
   }
 }
 
-export function openPostgresPool (url: string, { max = 10, statementTimeoutMs, onIdleError }: PostgresPoolOptions = {}): pg.Pool {
-  const pool = new pg.Pool({ ...connectionConfig(url), max, statement_timeout: statementTimeoutMs })
+export function openPostgresPool (url: string, { max = 10, statementTimeoutMs, onIdleError, serial = false }: PostgresPoolOptions = {}): pg.Pool {
+  const options = serial ? '-c max_parallel_workers_per_gather=0' : undefined
+  const pool = new pg.Pool({ ...connectionConfig(url), max, statement_timeout: statementTimeoutMs, options })
   // Without a listener, an idle connection's error would end the process.
   pool.on('error', (error) => onIdleError?.(error))
   return pool

@@ -17,7 +17,7 @@ const FILTER_SQL: Record<FilterName, string> = {
 export const COLUMNS = 'u.id, u.username, u.avatar_url, u.type, u.url'
 
 /** pg_trgm's index answers terms of three or more characters, its candidates in no useful order. */
-export const TRIGRAMS: Trigrams = { length: 3, idOrdered: false }
+export const TRIGRAMS: Trigrams = { length: 4, idOrdered: false }
 
 /** The order's column as it sorts, and a cursor's key in the same terms. */
 const KEY_COLUMN = {
