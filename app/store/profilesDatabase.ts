@@ -71,7 +71,7 @@ export async function openProfilesDatabase (
       }
     }
   }
-  const pool = openPostgresPool(databaseUrl, { statementTimeoutMs: SERVING_STATEMENT_TIMEOUT_MS, onIdleError: onConnectionError, serial: true })
+  const pool = openPostgresPool(databaseUrl, { statementTimeoutMs: SERVING_STATEMENT_TIMEOUT_MS, onIdleError: onConnectionError, serving: true })
   try {
     const repository = await PostgresProfilesRepository.open(pool, databaseUrl, { onListenError: onConnectionError })
     return {

@@ -103,7 +103,10 @@ export interface PlanOptions {
   total?: number
   /** The seed listed the ids holding the username term (a rare short one). */
   listed?: boolean
-  /** The seed marked the username term (a common short one) in this order and scope; `mark` is its last before the page. */
+  /**
+   * The seed marked the username term, a common short one (TERM_MARKED); `mark` is its last mark
+   * before the page in the query's scope and order, if it has one there (a small type has none).
+   */
   marked?: boolean
   mark?: Mark
   /**
@@ -118,6 +121,8 @@ export interface Mark { position: RowPosition, matchesBefore: number }
 
 /** The scope of the whole list's marks; a type's marks have the type as their scope. */
 export const WHOLE_LIST = ''
+/** Whether the seed marked a term (each dialect's SQL, with the term bound): the whole list's id order has its marks. */
+export const TERM_MARKED = `scope = '${WHOLE_LIST}' AND order_by = 'id'`
 
 /** The scope and order of a query's marks: a type's own, in the order within it, or the whole list's. */
 export function markScope (query: PageQuery): { scope: string, order: OrderBy } {
@@ -138,10 +143,11 @@ export function planPage (query: PageQuery, options: PlanOptions): Plan {
   const filters = FILTER_NAMES.filter((name) => query[name] !== undefined)
   const onlyType = filters.length === 1 && filters[0] === 'type'
   const answersTerm = trigramAccess !== undefined && query.username !== undefined && [...query.username].length >= trigramAccess.length
-  // A common term in an order its candidates must be sorted into: walking that order's index finds
-  // a page's matches within a few rows each; sorting every candidate would cost as many as there are matches.
+  // A common term (more than SORTED_TERM_MATCHES, or marked by the seed) in an order its candidates
+  // must be sorted into: walking that order's index finds a page's matches within a few rows each;
+  // sorting every candidate would cost as many as there are matches.
   const sortedOrder = ORDER_KEYS[query.order_by].column !== null || trigramAccess?.idOrdered === false
-  const commonAndSorted = total !== undefined && total > SORTED_TERM_MATCHES && sortedOrder
+  const commonAndSorted = sortedOrder && ((total !== undefined && total > SORTED_TERM_MATCHES) || marked === true)
   const trigrams = derived && answersTerm && !commonAndSorted
   const offset = (query.page - 1) * query.pagination
   const counting: Counting = derived && totalIsKept(query, filters) ? 'kept' : totalKnown ? 'known' : 'count'
@@ -218,13 +224,13 @@ export function planValues (query: PageQuery, plan: Plan, total?: number, mark?:
 /**
  * What a search's first statement looks up beside its total (each dialect's `totalFirstSql`): a
  * short term's listed ids, when its count is kept (then no id filter makes the list pointless and the
- * folded term is bound); its marks and their values, for a page by number.
+ * folded term is bound); whether it is marked, and for a page by number its last mark before the page.
  */
 export function searchLookups (query: PageQuery, plan: Plan): { listable: boolean, markable: boolean, values: Record<string, string> } {
   const length = [...query.username!].length
   const kept = plan.counting === 'kept'
   const listable = kept && length <= LISTED_TERM_LENGTH
-  if (!kept || query.after || length > KEPT_TERM_LENGTH) return { listable, markable: false, values: {} }
+  if (!kept || length > KEPT_TERM_LENGTH) return { listable, markable: false, values: {} }
   const { scope, order } = markScope(query)
   return { listable, markable: true, values: { scope, markOrder: order } }
 }

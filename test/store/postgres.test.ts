@@ -151,13 +151,14 @@ describe('PostgreSQL', () => {
     }
   })
 
-  it('opens a serving pool whose statements start no parallel workers', async () => {
-    const serving = openPostgresPool(await postgres.createDatabase(), { serial: true })
+  it('opens a serving pool whose statements start no parallel workers and price random reads as cached ones', async () => {
+    const serving = openPostgresPool(await postgres.createDatabase(), { serving: true })
     const plain = openPostgresPool(await postgres.createDatabase())
     cleanUpLater(async () => { await Promise.all([serving.end(), plain.end()]) })
-    const workers = async (pool: pg.Pool) => (await pool.query<{ max_parallel_workers_per_gather: string }>('SHOW max_parallel_workers_per_gather')).rows[0]!.max_parallel_workers_per_gather
-    expect(await workers(serving)).toBe('0')
-    expect(await workers(plain)).not.toBe('0')
+    const settings = async (pool: pg.Pool) => (await pool.query<{ name: string, setting: string }>(
+      "SELECT name, setting FROM pg_settings WHERE name IN ('max_parallel_workers_per_gather', 'random_page_cost') ORDER BY name")).rows
+    expect(await settings(serving)).toEqual([{ name: 'max_parallel_workers_per_gather', setting: '0' }, { name: 'random_page_cost', setting: '1.1' }])
+    expect(await settings(plain)).not.toEqual(await settings(serving))
   })
 
   it('pages one type by position and walks every order and filter by after, as the contract orders them', async () => {

@@ -29,10 +29,12 @@ export interface PostgresPoolOptions {
   /** Called with an idle connection's error (the server restarted, the network dropped): not thrown. */
   onIdleError?: (error: Error) => void
   /**
-   * Each statement on its own backend, no parallel workers: a request's read is small, starting
-   * workers delays it by tens of milliseconds, and they take cores from the other requests.
+   * Settings for serving pages: each statement on its own backend, no parallel workers (a page's
+   * read is small; starting workers delays it by tens of milliseconds and takes cores from the other
+   * requests), and random reads priced as the cached pages they are (PostgreSQL's default prices a
+   * disk seek, and would read a whole range and sort it rather than walk an index in the order).
    */
-  serial?: boolean
+  serving?: boolean
 }
 
 /** The client settings of every connection to `url`, for a pool or a single listening client. */
@@ -45,8 +47,8 @@ export function connectionConfig (url: string): pg.ClientConfig {
   }
 }
 
-export function openPostgresPool (url: string, { max = 10, statementTimeoutMs, onIdleError, serial = false }: PostgresPoolOptions = {}): pg.Pool {
-  const options = serial ? '-c max_parallel_workers_per_gather=0' : undefined
+export function openPostgresPool (url: string, { max = 10, statementTimeoutMs, onIdleError, serving = false }: PostgresPoolOptions = {}): pg.Pool {
+  const options = serving ? '-c max_parallel_workers_per_gather=0 -c random_page_cost=1.1' : undefined
   const pool = new pg.Pool({ ...connectionConfig(url), max, statement_timeout: statementTimeoutMs, options })
   // Without a listener, an idle connection's error would end the process.
   pool.on('error', (error) => onIdleError?.(error))

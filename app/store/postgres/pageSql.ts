@@ -3,12 +3,19 @@
 // (totalFirstSql), and its page is kept only if the state is the same in both.
 import type { OrderBy } from '../../schemas/profiles.js'
 import { positionsTable, TERM_COUNTS_TABLE, TERM_IDS_TABLE, typePositionsTable } from '../derivedData.js'
-import { ORDER_KEYS, orderWithinType, termCountedByType, type FilterName, type Plan, type Trigrams } from '../profilesPlan.js'
+import { ORDER_KEYS, orderWithinType, TERM_MARKED, termCountedByType, type FilterName, type Plan, type Trigrams } from '../profilesPlan.js'
 import { TERM_MARKS_TABLE } from '../termMarks.js'
 import { FOLDED_USERNAME, postgresOrderSql, PROFILE_TYPE, STATE_SQL } from './schema.js'
 
+/** The username filter as the trigram index answers it: the candidates of a term, for its count or its sorted page. */
+const TERM_CANDIDATES = `${FOLDED_USERNAME} LIKE :usernamePattern ESCAPE '\\'`
+
+// The filters as a walk of an index in the page's order applies them row by row. The username's is an
+// expression with no statistics and no index (`|| ''`): PostgreSQL's estimate for a short term from
+// the expression index's histogram can be a thousand times too low, and it then reads and sorts
+// every row of a type, or every trigram candidate, where the plan walks a few hundred.
 const FILTER_SQL: Record<FilterName, string> = {
-  username: `${FOLDED_USERNAME} LIKE :usernamePattern ESCAPE '\\'`,
+  username: `(${FOLDED_USERNAME} || '') LIKE :usernamePattern ESCAPE '\\'`,
   id: 'u.id = :id',
   // Compared as the type indexes hold it, so that they answer the filter.
   type: 'u.type COLLATE "C" = :type'
@@ -16,11 +23,8 @@ const FILTER_SQL: Record<FilterName, string> = {
 
 export const COLUMNS = 'u.id, u.username, u.avatar_url, u.type, u.url'
 
-/**
- * Terms of four or more characters are read from pg_trgm's candidates, which come in no useful order;
- * a three-character term's kept counts and marks serve it better (its candidates are often tens of thousands).
- */
-export const TRIGRAMS: Trigrams = { length: 4, idOrdered: false }
+/** pg_trgm's index answers terms of three or more characters, its candidates in no useful order. */
+export const TRIGRAMS: Trigrams = { length: 3, idOrdered: false }
 
 /** The order's column as it sorts, and a cursor's key in the same terms. */
 const KEY_COLUMN = {
@@ -81,12 +85,17 @@ function keysetRowsSql (orderBy: OrderBy, source: string, where: string[], read:
     `ORDER BY u.part, ${postgresOrderSql(orderBy)} LIMIT :limit${skip}`
 }
 
-// A rare short term's listed ids; LIKE then keeps the contract's exact semantics.
-const LISTED_SOURCE = `${TERM_IDS_TABLE} l JOIN users u ON u.id = l.id`
-// A term's matches from the trigram index's candidates, all of them: OFFSET 0 keeps the order's
-// LIMIT outside, so PostgreSQL cannot walk an order's index instead, which reads every row before the
-// first match when the term's matches gather far from the order's start.
-const TRIGRAM_SOURCE = `(SELECT * FROM users u WHERE ${FILTER_SQL.username} OFFSET 0) u`
+/**
+ * A term's candidates, all of them, to be sorted: a rare short term's listed ids (LIKE then keeps the
+ * contract's exact semantics), or the trigram index's matches of a longer one. Read once for the
+ * statement, as a materialized CTE: the order's LIMIT stays outside, so PostgreSQL cannot walk an
+ * order's index instead, which reads every row before the first match when they gather far from its start.
+ */
+const CANDIDATES = {
+  listed: `SELECT u.* FROM ${TERM_IDS_TABLE} l JOIN users u ON u.id = l.id WHERE l.term = :term`,
+  trigrams: `SELECT * FROM users u WHERE ${TERM_CANDIDATES}`
+} as const
+const CANDIDATES_SOURCE = 'ghusers_candidates u'
 
 function resultsSql (plan: Plan): string {
   const { access, start, filters, orderBy } = plan
@@ -98,20 +107,20 @@ function resultsSql (plan: Plan): string {
     return `${jsonArraySql('p.rank')} FROM (SELECT rank, id FROM ${typePositionsTable(orderWithinType(orderBy))} ` +
       'WHERE type = :type AND rank > :offset ORDER BY rank LIMIT :limit) p JOIN users u ON u.id = p.id'
   }
-  // The trigram source has kept only the term's matches.
+  // The trigram index's candidates are the term's matches already.
   const where = filters.filter((name) => access !== 'trigrams' || name !== 'username').map((name) => FILTER_SQL[name])
-  const listed = access === 'listed'
-  const source = listed ? LISTED_SOURCE : access === 'trigrams' ? TRIGRAM_SOURCE : 'users u'
-  if (listed) where.unshift('l.term = :term')
-  const ordered = (rows: string) => `${jsonArraySql(`u.part, ${postgresOrderSql(orderBy)}`)} FROM (${rows}) u`
+  const candidates = access === 'listed' || access === 'trigrams' ? CANDIDATES[access] : undefined
+  const source = candidates ? CANDIDATES_SOURCE : 'users u'
+  const rowsFrom = (rows: string) => candidates ? `WITH ghusers_candidates AS MATERIALIZED (${candidates}) ${rows}` : rows
+  const ordered = (rows: string) => `${jsonArraySql(`u.part, ${postgresOrderSql(orderBy)}`)} FROM (${rowsFrom(rows)}) u`
   const skipTermlessTypes = termCountedByType(plan)
   if (start === 'after') return ordered(keysetRowsSql(orderBy, source, where, 'page', skipTermlessTypes))
   // A type's marks are in the order within the type (its key is no type).
   if (start === 'mark') return ordered(keysetRowsSql(filters.includes('type') ? orderWithinType(orderBy) : orderBy, source, where, 'skipping', skipTermlessTypes))
   const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : ''
   // Counted from the end, the page's rows are read in the reverse order; the aggregate puts them back.
-  return `${jsonArraySql(postgresOrderSql(orderBy))} FROM (SELECT ${COLUMNS} FROM ${source} ` +
-    `${whereSql} ORDER BY ${postgresOrderSql(orderBy, start === 'end')} LIMIT :limit OFFSET :offset) u`
+  return `${jsonArraySql(postgresOrderSql(orderBy))} FROM (${rowsFrom(`SELECT ${COLUMNS} FROM ${source} ` +
+    `${whereSql} ORDER BY ${postgresOrderSql(orderBy, start === 'end')} LIMIT :limit OFFSET :offset`)}) u`
 }
 
 function totalSql ({ counting, filters }: Plan): string {
@@ -121,7 +130,7 @@ function totalSql ({ counting, filters }: Plan): string {
     return `coalesce((SELECT sum(count) FROM ${TERM_COUNTS_TABLE} WHERE term = :term${type}), 0)::bigint`
   }
   if (counting === 'kept') return 'coalesce((SELECT count FROM ghusers_type_counts WHERE type = :type), 0)'
-  const where = filters.map((name) => FILTER_SQL[name])
+  const where = filters.map((name) => name === 'username' ? TERM_CANDIDATES : FILTER_SQL[name])
   return `(SELECT count(*) FROM users u ${where.length ? `WHERE ${where.join(' AND ')}` : ''})`
 }
 
@@ -148,7 +157,7 @@ export function totalFirstSql (plan: Plan, listable: boolean, markable: boolean)
     return `SELECT s.*, ${totalSql(plan)} AS total, ${listed} AS listed, false AS marked, NULL::bigint AS mark_matches_before, ` +
       `NULL::text AS mark_after_key, NULL::bigint AS mark_after_id FROM (${STATE_SQL}) s`
   }
-  return `SELECT s.*, ${totalSql(plan)} AS total, ${listed} AS listed, EXISTS (SELECT 1 FROM ${TERM_MARKS}) AS marked, ` +
+  return `SELECT s.*, ${totalSql(plan)} AS total, ${listed} AS listed, EXISTS (SELECT 1 FROM ${TERM_MARKS_TABLE} WHERE ${TERM_MARKED} AND term = :term) AS marked, ` +
     'm.matches_before AS mark_matches_before, m.after_key AS mark_after_key, m.after_id AS mark_after_id ' +
     `FROM (${STATE_SQL}) s LEFT JOIN LATERAL (SELECT matches_before, after_key, after_id FROM ${TERM_MARKS} ` +
     'AND matches_before <= :offset ORDER BY matches_before DESC LIMIT 1) m ON true'

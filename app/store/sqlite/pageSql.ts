@@ -5,7 +5,7 @@ import {
   NAME_TRIGRAMS, orderSql, positionsTable, PROFILE_JSON_TABLE, profileJsonSql, TERM_COUNTS_TABLE, TERM_IDS_TABLE, TYPE_ID_TRIGRAMS,
   TYPE_NAME_TRIGRAMS, typePositionsTable, USERNAME_TRIGRAMS
 } from '../derivedData.js'
-import { ORDER_KEYS, orderWithinType, termCountedByType, type FilterName, type Plan, type Start, type Trigrams } from '../profilesPlan.js'
+import { ORDER_KEYS, orderWithinType, TERM_MARKED, termCountedByType, type FilterName, type Plan, type Start, type Trigrams } from '../profilesPlan.js'
 import { TERM_MARKS_TABLE } from '../termMarks.js'
 
 // SQLite (built with STAT4, as better-sqlite3 is) compiles a statement again on every run when
@@ -341,7 +341,7 @@ const LAST_MARK = `(SELECT matches_before, after_key, after_id FROM ${TERM_MARKS
 export function totalFirstSql (plan: Plan, listable: boolean, markable: boolean): string {
   const listed = listable ? `EXISTS (SELECT 1 FROM ${TERM_IDS_TABLE} WHERE term = @term)` : '0'
   const marks = markable
-    ? `EXISTS (SELECT 1 FROM ${TERM_MARKS}) AS marked, m.matches_before AS mark_matches_before, m.after_key AS mark_after_key, ` +
+    ? `EXISTS (SELECT 1 FROM ${TERM_MARKS_TABLE} WHERE ${TERM_MARKED} AND term = @term) AS marked, m.matches_before AS mark_matches_before, m.after_key AS mark_after_key, ` +
       'm.after_id AS mark_after_id'
     : '0 AS marked, NULL AS mark_matches_before, NULL AS mark_after_key, NULL AS mark_after_id'
   const phrase = metaColumns(['non_ascii_logins', 'username_twins'])
