@@ -36,6 +36,12 @@ export const WORST_URLS: string[] = [
   // cursor of its last page, past which only those types follow.
   `${LIST}?username=ka&order_by=type`,
   `${LIST}?username=ka&order_by=-type&after=?page=4203`,
+  // Matches gathered far from the order's start (logins that begin with the term), a rare term's
+  // listed ids in a type order, and a cursor whose next matches lie tens of thousands of rows on.
+  `${LIST}?username=alice&order_by=-username`,
+  `${LIST}?username=ab&type=Organization&order_by=-username`,
+  `${LIST}?username=a5&order_by=type`,
+  `${LIST}?username=ab&type=User&order_by=username&after=?page=100`,
   '/api/users/facets?username=alice'
 ]
 
