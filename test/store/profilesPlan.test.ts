@@ -157,5 +157,10 @@ describe('the planner', () => {
     // Candidates in id order: a page of the id order takes the first of them, however many there are.
     expect(planPage(query({ username: 'alice', order_by: '-id' }), { ...idOrdered, total: 150_000 }).access).toBe('trigrams')
     expect(planPage(query({ username: 'al' }), { ...unordered, total: 10 }).access).toBe('scan')
+    // A term the seed marked is a common one, whatever a small type's count says: walked.
+    const after = { key: null, id: 5 }
+    expect(planPage(query({ username: 'ack', type: 'Bot', after }), { ...unordered, total: 300, marked: true }).access).toBe('scan')
+    expect(planPage(query({ username: 'ack', type: 'Bot', after }), { ...unordered, total: 300 }).access).toBe('trigrams')
+    expect(planPage(query({ username: 'ack', type: 'Bot', after }), { ...idOrdered, total: 300, marked: true }).access).toBe('trigrams')
   })
 })
