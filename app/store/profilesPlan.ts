@@ -70,9 +70,10 @@ export const LISTED_TERM_LENGTH = 2
 /** A short term with at most this many matches is read from the seed's list of them; a commoner one by walking the order's index. */
 export const RARE_TERM_MATCHES = 5000
 /**
- * A longer term with at most this many matches is read from its trigram candidates, sorted (each
- * candidate costs a row read); a commoner one by walking the order's index, where a page needs
- * few rows per match unless the matches cluster far from the order's start.
+ * A longer term with at most this many matches (under the page's filters) is read from its trigram
+ * candidates, sorted (each candidate costs a row read); a commoner one by walking the order's index,
+ * where a page needs few rows per match unless the matches cluster far from the order's start. In
+ * the id orders, a dialect whose candidates come in id order takes the first of them instead.
  */
 export const SORTED_TERM_MATCHES = 20_000
 
@@ -139,14 +140,14 @@ function phraseOrder (orderBy: OrderBy, typed: boolean, namesReversible: boolean
 }
 
 export function planPage (query: PageQuery, options: PlanOptions): Plan {
-  const { derived, totalKnown, trigrams: trigramAccess, total, listed, marked, mark, phrase } = options
+  const { derived, totalKnown, trigrams: trigramIndex, total, listed, marked, mark, phrase } = options
   const filters = FILTER_NAMES.filter((name) => query[name] !== undefined)
   const onlyType = filters.length === 1 && filters[0] === 'type'
-  const answersTerm = trigramAccess !== undefined && query.username !== undefined && [...query.username].length >= trigramAccess.length
+  const answersTerm = trigramIndex !== undefined && query.username !== undefined && [...query.username].length >= trigramIndex.length
   // A common term (more than SORTED_TERM_MATCHES, or marked by the seed) in an order its candidates
   // must be sorted into: walking that order's index finds a page's matches within a few rows each;
   // sorting every candidate would cost as many as there are matches.
-  const sortedOrder = ORDER_KEYS[query.order_by].column !== null || trigramAccess?.idOrdered === false
+  const sortedOrder = ORDER_KEYS[query.order_by].column !== null || trigramIndex?.idOrdered === false
   const commonAndSorted = sortedOrder && ((total !== undefined && total > SORTED_TERM_MATCHES) || marked === true)
   const trigrams = derived && answersTerm && !commonAndSorted
   const offset = (query.page - 1) * query.pagination
@@ -224,7 +225,8 @@ export function planValues (query: PageQuery, plan: Plan, total?: number, mark?:
 /**
  * What a search's first statement looks up beside its total (each dialect's `totalFirstSql`): a
  * short term's listed ids, when its count is kept (then no id filter makes the list pointless and the
- * folded term is bound); whether it is marked, and for a page by number its last mark before the page.
+ * folded term is bound); whether it is marked, and its last mark before the page (which only a page
+ * by number uses: a cursor's page starts at its cursor).
  */
 export function searchLookups (query: PageQuery, plan: Plan): { listable: boolean, markable: boolean, values: Record<string, string> } {
   const length = [...query.username!].length

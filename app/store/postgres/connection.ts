@@ -29,13 +29,15 @@ export interface PostgresPoolOptions {
   /** Called with an idle connection's error (the server restarted, the network dropped): not thrown. */
   onIdleError?: (error: Error) => void
   /**
-   * Settings for serving pages: each statement on its own backend, no parallel workers (a page's
-   * read is small; starting workers delays it by tens of milliseconds and takes cores from the other
+   * Settings for serving pages, set on each new connection: no parallel workers (a page's read is
+   * small; starting workers delays it by tens of milliseconds and takes cores from the other
    * requests), and random reads priced as the cached pages they are (PostgreSQL's default prices a
    * disk seek, and would read a whole range and sort it rather than walk an index in the order).
    */
   serving?: boolean
 }
+
+const SERVING_SETTINGS = 'SET max_parallel_workers_per_gather = 0; SET random_page_cost = 1.1'
 
 /** The client settings of every connection to `url`, for a pool or a single listening client. */
 export function connectionConfig (url: string): pg.ClientConfig {
@@ -48,8 +50,10 @@ export function connectionConfig (url: string): pg.ClientConfig {
 }
 
 export function openPostgresPool (url: string, { max = 10, statementTimeoutMs, onIdleError, serving = false }: PostgresPoolOptions = {}): pg.Pool {
-  const options = serving ? '-c max_parallel_workers_per_gather=0 -c random_page_cost=1.1' : undefined
-  const pool = new pg.Pool({ ...connectionConfig(url), max, statement_timeout: statementTimeoutMs, options })
+  // Set before the pool hands a new connection out (a failure fails that checkout); the URL's and
+  // PGOPTIONS' own options stay as they are.
+  const onConnect = serving ? async (client: pg.ClientBase) => { await client.query(SERVING_SETTINGS) } : undefined
+  const pool = new pg.Pool({ ...connectionConfig(url), max, statement_timeout: statementTimeoutMs, onConnect })
   // Without a listener, an idle connection's error would end the process.
   pool.on('error', (error) => onIdleError?.(error))
   return pool

@@ -13,7 +13,8 @@ const TERM_CANDIDATES = `${FOLDED_USERNAME} LIKE :usernamePattern ESCAPE '\\'`
 // The filters as a walk of an index in the page's order applies them row by row. The username's is an
 // expression with no statistics and no index (`|| ''`): PostgreSQL's estimate for a short term from
 // the expression index's histogram can be a thousand times too low, and it then reads and sorts
-// every row of a type, or every trigram candidate, where the plan walks a few hundred.
+// every row of a type, or every trigram candidate, where the plan walks a few hundred. A plan made
+// without the term's total (pageSql's `planned`) filters with TERM_CANDIDATES instead.
 const FILTER_SQL: Record<FilterName, string> = {
   username: `(${FOLDED_USERNAME} || '') LIKE :usernamePattern ESCAPE '\\'`,
   id: 'u.id = :id',
@@ -86,18 +87,20 @@ function keysetRowsSql (orderBy: OrderBy, source: string, where: string[], read:
 }
 
 /**
- * A term's candidates, all of them, to be sorted: a rare short term's listed ids (LIKE then keeps the
- * contract's exact semantics), or the trigram index's matches of a longer one. Read once for the
+ * A term's matches under all the filters, to be sorted: from a rare short term's listed ids (LIKE then
+ * keeps the contract's exact semantics), or from the trigram index's candidates. Read once for the
  * statement, as a materialized CTE: the order's LIMIT stays outside, so PostgreSQL cannot walk an
  * order's index instead, which reads every row before the first match when they gather far from its start.
  */
-const CANDIDATES = {
-  listed: `SELECT u.* FROM ${TERM_IDS_TABLE} l JOIN users u ON u.id = l.id WHERE l.term = :term`,
-  trigrams: `SELECT * FROM users u WHERE ${TERM_CANDIDATES}`
-} as const
-const CANDIDATES_SOURCE = 'ghusers_candidates u'
+function candidatesSql (access: 'listed' | 'trigrams', filters: FilterName[]): string {
+  const others = filters.filter((name) => name !== 'username').map((name) => FILTER_SQL[name])
+  if (access === 'listed') {
+    return `SELECT u.* FROM ${TERM_IDS_TABLE} l JOIN users u ON u.id = l.id WHERE ${['l.term = :term', FILTER_SQL.username, ...others].join(' AND ')}`
+  }
+  return `SELECT * FROM users u WHERE ${[TERM_CANDIDATES, ...others].join(' AND ')}`
+}
 
-function resultsSql (plan: Plan): string {
+function resultsSql (plan: Plan, planned: boolean): string {
   const { access, start, filters, orderBy } = plan
   if (access === 'positions') {
     return `${jsonArraySql('p.rank')} FROM (SELECT rank, id FROM ${positionsTable(orderBy)} ` +
@@ -107,10 +110,11 @@ function resultsSql (plan: Plan): string {
     return `${jsonArraySql('p.rank')} FROM (SELECT rank, id FROM ${typePositionsTable(orderWithinType(orderBy))} ` +
       'WHERE type = :type AND rank > :offset ORDER BY rank LIMIT :limit) p JOIN users u ON u.id = p.id'
   }
-  // The trigram index's candidates are the term's matches already.
-  const where = filters.filter((name) => access !== 'trigrams' || name !== 'username').map((name) => FILTER_SQL[name])
-  const candidates = access === 'listed' || access === 'trigrams' ? CANDIDATES[access] : undefined
-  const source = candidates ? CANDIDATES_SOURCE : 'users u'
+  const candidates = access === 'listed' || access === 'trigrams' ? candidatesSql(access, filters) : undefined
+  // A plan made without the term's total leaves PostgreSQL to choose how to find its matches.
+  const filter = (name: FilterName) => name === 'username' && !planned ? TERM_CANDIDATES : FILTER_SQL[name]
+  const where = candidates ? [] : filters.map(filter)
+  const source = candidates ? 'ghusers_candidates u' : 'users u'
   const rowsFrom = (rows: string) => candidates ? `WITH ghusers_candidates AS MATERIALIZED (${candidates}) ${rows}` : rows
   const ordered = (rows: string) => `${jsonArraySql(`u.part, ${postgresOrderSql(orderBy)}`)} FROM (${rowsFrom(rows)}) u`
   const skipTermlessTypes = termCountedByType(plan)
@@ -134,8 +138,12 @@ function totalSql ({ counting, filters }: Plan): string {
   return `(SELECT count(*) FROM users u ${where.length ? `WHERE ${where.join(' AND ')}` : ''})`
 }
 
-export function pageSql (plan: Plan): string {
-  let results = resultsSql(plan)
+/**
+ * The plan's statement. `planned`: the plan was made knowing the term's total and marks (a search's
+ * page, read after its total), so its walks are walked; otherwise PostgreSQL may use the trigram index.
+ */
+export function pageSql (plan: Plan, planned: boolean): string {
+  let results = resultsSql(plan, planned)
   if (plan.counting === 'kept' && plan.start === 'offset' && plan.filters.length) {
     // A page past the end of a list whose total is kept reads no rows (a scan would go through every match first).
     results = `SELECT CASE WHEN :offset < ${totalSql(plan)} THEN (${results}) ELSE '[]' END`

@@ -193,7 +193,7 @@ export class PostgresProfilesRepository implements ProfilesSource {
     const search = planSearchPage(query, total, first, options)
     if (!search) return { dataVersion: state.token, total, ...pageEnd(query, total, '[]') }
     const { plan, mark } = search
-    const row = await this.run<PageRow>(this.statement(plan, () => pageSql(plan)), this.values(query, plan, total, mark))
+    const row = await this.run<PageRow>(this.statement(plan, () => pageSql(plan, true), 'planned'), this.values(query, plan, total, mark))
     if (stateOf(row).token !== state.token || !row.derived_current) return undefined
     this.adopt(state)
     return { dataVersion: state.token, total, ...pageEnd(query, total, row.results) }
@@ -206,10 +206,14 @@ export class PostgresProfilesRepository implements ProfilesSource {
     return await this.run<TotalRow>(statement, { ...this.values(query, plan), ...values })
   }
 
-  /** Reads the page with one plan; undefined when the plan's assumptions did not hold in the snapshot. */
+  /**
+   * Reads the page with one plan; undefined when the plan's assumptions did not hold in the snapshot.
+   * Planned without the term's total, it sorts no candidates (the term may be held by most logins):
+   * PostgreSQL chooses how to find the matches.
+   */
   private async tryPlan (query: PageQuery, derived: boolean, known?: KnownTotal): Promise<PageRead | undefined> {
-    const plan = planPage(query, { derived, totalKnown: known !== undefined, trigrams: TRIGRAMS })
-    const row = await this.run<PageRow>(this.statement(plan, () => pageSql(plan)), this.values(query, plan))
+    const plan = planPage(query, { derived, totalKnown: known !== undefined, trigrams: undefined })
+    const row = await this.run<PageRow>(this.statement(plan, () => pageSql(plan, false)), this.values(query, plan))
     const state = stateOf(row)
     const dataVersion = state.token
     if (!state.derivedCurrent && plan.derived) return undefined
