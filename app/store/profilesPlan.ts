@@ -105,7 +105,7 @@ export interface PlanOptions {
   /** The seed listed the ids holding the username term (a rare short one). */
   listed?: boolean
   /**
-   * The seed marked the username term, a common short one (TERM_MARKED); `mark` is its last mark
+   * The seed marked the username term, a common short one (termMarks.ts, TERM_MARKED); `mark` is its last mark
    * before the page in the query's scope and order, if it has one there (a small type has none).
    */
   marked?: boolean
@@ -122,8 +122,6 @@ export interface Mark { position: RowPosition, matchesBefore: number }
 
 /** The scope of the whole list's marks; a type's marks have the type as their scope. */
 export const WHOLE_LIST = ''
-/** Whether the seed marked a term (each dialect's SQL, with the term bound): the whole list's id order has its marks. */
-export const TERM_MARKED = `scope = '${WHOLE_LIST}' AND order_by = 'id'`
 
 /** The scope and order of a query's marks: a type's own, in the order within it, or the whole list's. */
 export function markScope (query: PageQuery): { scope: string, order: OrderBy } {

@@ -8,6 +8,8 @@ import { ORDER_KEYS, WHOLE_LIST } from './profilesPlan.js'
 import { ASCII_TERM_CODES, asciiTermCode, forEachAsciiTerm, NON_ASCII, shortTerms } from './usernameTerms.js'
 
 export const TERM_MARKS_TABLE = 'ghusers_term_marks'
+/** Whether the seed marked a term, in either dialect's SQL (the term bound): the whole list's id order has its marks. */
+export const TERM_MARKED = `scope = '${WHOLE_LIST}' AND order_by = 'id'`
 
 /** Rows per block: a hundredth of the file, so a term has at most a hundred marks per order and scope, between bounds. */
 export function markRows (accounts: number): number {

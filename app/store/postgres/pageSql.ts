@@ -3,8 +3,8 @@
 // (totalFirstSql), and its page is kept only if the state is the same in both.
 import type { OrderBy } from '../../schemas/profiles.js'
 import { positionsTable, TERM_COUNTS_TABLE, TERM_IDS_TABLE, typePositionsTable } from '../derivedData.js'
-import { ORDER_KEYS, orderWithinType, TERM_MARKED, termCountedByType, type FilterName, type Plan, type Trigrams } from '../profilesPlan.js'
-import { TERM_MARKS_TABLE } from '../termMarks.js'
+import { ORDER_KEYS, orderWithinType, termCountedByType, type FilterName, type Plan, type Trigrams } from '../profilesPlan.js'
+import { TERM_MARKED, TERM_MARKS_TABLE } from '../termMarks.js'
 import { FOLDED_USERNAME, postgresOrderSql, PROFILE_TYPE, STATE_SQL } from './schema.js'
 
 /** The username filter as the trigram index answers it: the candidates of a term, for its count or its sorted page. */

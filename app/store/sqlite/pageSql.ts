@@ -5,8 +5,8 @@ import {
   NAME_TRIGRAMS, orderSql, positionsTable, PROFILE_JSON_TABLE, profileJsonSql, TERM_COUNTS_TABLE, TERM_IDS_TABLE, TYPE_ID_TRIGRAMS,
   TYPE_NAME_TRIGRAMS, typePositionsTable, USERNAME_TRIGRAMS
 } from '../derivedData.js'
-import { ORDER_KEYS, orderWithinType, TERM_MARKED, termCountedByType, type FilterName, type Plan, type Start, type Trigrams } from '../profilesPlan.js'
-import { TERM_MARKS_TABLE } from '../termMarks.js'
+import { ORDER_KEYS, orderWithinType, termCountedByType, type FilterName, type Plan, type Start, type Trigrams } from '../profilesPlan.js'
+import { TERM_MARKED, TERM_MARKS_TABLE } from '../termMarks.js'
 
 // SQLite (built with STAT4, as better-sqlite3 is) compiles a statement again on every run when
 // its plan looked at a bound value: a bare parameter in LIMIT or as a LIKE pattern. Written as
