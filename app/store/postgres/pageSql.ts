@@ -5,9 +5,9 @@ import type { OrderBy } from '../../schemas/profiles.js'
 import { positionsTable, TERM_COUNTS_TABLE, TERM_IDS_TABLE, typePositionsTable } from '../derivedData.js'
 import { ORDER_KEYS, orderWithinType, termCountedByType, type FilterName, type Plan, type Trigrams } from '../profilesPlan.js'
 import { TERM_MARKED, TERM_MARKS_TABLE } from '../termMarks.js'
-import { FOLDED_USERNAME, postgresOrderSql, PROFILE_TYPE, STATE_SQL } from './schema.js'
+import { FOLDED_LOGINS_TABLE, FOLDED_USERNAME, postgresOrderSql, PROFILE_TYPE, STATE_SQL } from './schema.js'
 
-/** The username filter as the trigram index answers it: the candidates of a term, for its count or its sorted page. */
+/** The username filter as users' trigram index answers it: a term's candidates where the folded logins are not read (an id filter, stale derived data). */
 const TERM_CANDIDATES = `${FOLDED_USERNAME} LIKE :usernamePattern ESCAPE '\\'`
 
 // The filters as a walk of an index in the page's order applies them row by row. The username's is an
@@ -61,13 +61,15 @@ type KeysetRead = 'page' | 'skipping'
  * asks only for the rows the first did not give: when those are none, its scan never starts (a term
  * absent past the key would otherwise be sought through every row there).
  */
-function keysetRowsSql (orderBy: OrderBy, source: string, where: string[], read: KeysetRead, skipTermlessTypes: boolean): string {
+function keysetRowsSql (
+  orderBy: OrderBy, source: string, columns: string, where: string[], read: KeysetRead, skipTermlessTypes: boolean
+): string {
   const { column, descending } = ORDER_KEYS[orderBy]
   const whereSql = (more: string) => [...where, more].join(' AND ')
   const partRows = read === 'skipping' ? ':limit::bigint + :offset::bigint' : ':limit::bigint'
   const skip = read === 'skipping' ? ' OFFSET :offset' : ''
   if (column === null) {
-    return `SELECT ${COLUMNS}, 0 AS part FROM ${source} WHERE ${whereSql(`u.id ${descending ? '<' : '>'} :afterId`)} ` +
+    return `SELECT ${columns}, 0 AS part FROM ${source} WHERE ${whereSql(`u.id ${descending ? '<' : '>'} :afterId`)} ` +
       `ORDER BY ${postgresOrderSql(orderBy)} LIMIT :limit${skip}`
   }
   const { column: keyColumn, key } = KEY_COLUMN[column]
@@ -79,25 +81,33 @@ function keysetRowsSql (orderBy: OrderBy, source: string, where: string[], read:
     : []
   const sameKey = [...where, `${keyColumn} = ${key} AND u.id > :afterId`, ...matchesIn(`= ${key}`)]
   const pastKey = [...where, `${keyColumn} ${comparison} ${key}`, ...matchesIn(`${comparison} ${key}`)]
-  return `SELECT * FROM (WITH first AS MATERIALIZED (SELECT ${COLUMNS}, 0 AS part FROM ${source} ` +
+  return `SELECT * FROM (WITH first AS MATERIALIZED (SELECT ${columns}, 0 AS part FROM ${source} ` +
     `WHERE ${sameKey.join(' AND ')} ORDER BY u.id LIMIT ${partRows}) ` +
-    `SELECT * FROM first UNION ALL (SELECT ${COLUMNS}, 1 AS part FROM ${source} WHERE ${pastKey.join(' AND ')} ` +
+    `SELECT * FROM first UNION ALL (SELECT ${columns}, 1 AS part FROM ${source} WHERE ${pastKey.join(' AND ')} ` +
     `ORDER BY ${postgresOrderSql(orderBy)} LIMIT ${partRows} - (SELECT count(*) FROM first))) u ` +
     `ORDER BY u.part, ${postgresOrderSql(orderBy)} LIMIT :limit${skip}`
 }
 
+/** The username filter on the folded logins (FOLDED_LOGINS_TABLE as `u`), as its trigram index answers it. */
+const FOLDED_TERM_CANDIDATES = "u.folded LIKE :usernamePattern ESCAPE '\\'"
+
+/** What a term's sorted candidates carry: the keys of every order (the login folded or not: the orders fold it). */
+const CANDIDATE_COLUMNS = 'u.id, u.username, u.type'
+
 /**
  * A term's matches under all the filters, to be sorted: from a rare short term's listed ids (LIKE then
- * keeps the contract's exact semantics), or from the trigram index's candidates. Read once for the
- * statement, as a materialized CTE: the order's LIMIT stays outside, so PostgreSQL cannot walk an
- * order's index instead, which reads every row before the first match when they gather far from its start.
+ * keeps the contract's exact semantics), or from the trigram candidates of the folded logins (of
+ * users with an id filter: one primary-key lookup). Read once for the statement, as a materialized
+ * CTE: the order's LIMIT stays outside, so PostgreSQL cannot walk an order's index instead, which
+ * reads every row before the first match when they gather far from its start.
  */
 function candidatesSql (access: 'listed' | 'trigrams', filters: FilterName[]): string {
   const others = filters.filter((name) => name !== 'username').map((name) => FILTER_SQL[name])
   if (access === 'listed') {
-    return `SELECT u.* FROM ${TERM_IDS_TABLE} l JOIN users u ON u.id = l.id WHERE ${['l.term = :term', FILTER_SQL.username, ...others].join(' AND ')}`
+    return `SELECT ${CANDIDATE_COLUMNS} FROM ${TERM_IDS_TABLE} l JOIN users u ON u.id = l.id WHERE ${['l.term = :term', FILTER_SQL.username, ...others].join(' AND ')}`
   }
-  return `SELECT * FROM users u WHERE ${[TERM_CANDIDATES, ...others].join(' AND ')}`
+  if (filters.includes('id')) return `SELECT ${CANDIDATE_COLUMNS} FROM users u WHERE ${[TERM_CANDIDATES, ...others].join(' AND ')}`
+  return `SELECT u.id, u.folded AS username, u.type FROM ${FOLDED_LOGINS_TABLE} u WHERE ${[FOLDED_TERM_CANDIDATES, ...others].join(' AND ')}`
 }
 
 function resultsSql (plan: Plan, planned: boolean): string {
@@ -115,25 +125,35 @@ function resultsSql (plan: Plan, planned: boolean): string {
   const filter = (name: FilterName) => name === 'username' && !planned ? TERM_CANDIDATES : FILTER_SQL[name]
   const where = candidates ? [] : filters.map(filter)
   const source = candidates ? 'ghusers_candidates u' : 'users u'
-  const rowsFrom = (rows: string) => candidates ? `WITH ghusers_candidates AS MATERIALIZED (${candidates}) ${rows}` : rows
-  const ordered = (rows: string) => `${jsonArraySql(`u.part, ${postgresOrderSql(orderBy)}`)} FROM (${rowsFrom(rows)}) u`
+  const columns = candidates ? CANDIDATE_COLUMNS : COLUMNS
+  // A page of candidates has their keys: its profiles are read from users, for its rows only.
+  const profiles = (rows: string) => candidates
+    ? `(WITH ghusers_candidates AS MATERIALIZED (${candidates}) ${rows}) p JOIN users u ON u.id = p.id`
+    : `(${rows}) u`
+  const page = candidates ? 'p' : 'u'
+  const ordered = (rows: string) => `${jsonArraySql(`${page}.part, ${postgresOrderSql(orderBy)}`)} FROM ${profiles(rows)}`
   const skipTermlessTypes = termCountedByType(plan)
-  if (start === 'after') return ordered(keysetRowsSql(orderBy, source, where, 'page', skipTermlessTypes))
+  if (start === 'after') return ordered(keysetRowsSql(orderBy, source, columns, where, 'page', skipTermlessTypes))
   // A type's marks are in the order within the type (its key is no type).
-  if (start === 'mark') return ordered(keysetRowsSql(filters.includes('type') ? orderWithinType(orderBy) : orderBy, source, where, 'skipping', skipTermlessTypes))
+  if (start === 'mark') return ordered(keysetRowsSql(filters.includes('type') ? orderWithinType(orderBy) : orderBy, source, columns, where, 'skipping', skipTermlessTypes))
   const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : ''
   // Counted from the end, the page's rows are read in the reverse order; the aggregate puts them back.
-  return `${jsonArraySql(postgresOrderSql(orderBy))} FROM (${rowsFrom(`SELECT ${COLUMNS} FROM ${source} ` +
-    `${whereSql} ORDER BY ${postgresOrderSql(orderBy, start === 'end')} LIMIT :limit OFFSET :offset`)}) u`
+  return `${jsonArraySql(postgresOrderSql(orderBy))} FROM ${profiles(`SELECT ${columns} FROM ${source} ` +
+    `${whereSql} ORDER BY ${postgresOrderSql(orderBy, start === 'end')} LIMIT :limit OFFSET :offset`)}`
 }
 
-function totalSql ({ counting, filters }: Plan): string {
+function totalSql ({ counting, derived, filters }: Plan): string {
   if (counting === 'known' || (counting === 'kept' && !filters.length)) return 'NULL::bigint'
   if (counting === 'kept' && filters.includes('username')) {
     const type = filters.includes('type') ? ' AND type = :type' : ''
     return `coalesce((SELECT sum(count) FROM ${TERM_COUNTS_TABLE} WHERE term = :term${type}), 0)::bigint`
   }
   if (counting === 'kept') return 'coalesce((SELECT count FROM ghusers_type_counts WHERE type = :type), 0)'
+  // A term's matches counted from the folded logins, while they match the data (an id filter: from users by primary key).
+  if (derived && filters.includes('username') && !filters.includes('id')) {
+    const where = filters.map((name) => name === 'username' ? FOLDED_TERM_CANDIDATES : FILTER_SQL[name])
+    return `(SELECT count(*) FROM ${FOLDED_LOGINS_TABLE} u WHERE ${where.join(' AND ')})`
+  }
   const where = filters.map((name) => name === 'username' ? TERM_CANDIDATES : FILTER_SQL[name])
   return `(SELECT count(*) FROM users u ${where.length ? `WHERE ${where.join(' AND ')}` : ''})`
 }

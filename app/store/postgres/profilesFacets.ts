@@ -6,7 +6,7 @@ import { foldTerm, KEPT_TERM_LENGTH } from '../profilesPlan.js'
 import type { ProfileFilters } from '../profilesRepository.js'
 import { TERM_COUNTS_TABLE } from '../derivedData.js'
 import { foldedContainsPattern } from './pageSql.js'
-import { FOLDED_USERNAME, STATE_SQL, stateOf, type StateRow } from './schema.js'
+import { FOLDED_LOGINS_TABLE, FOLDED_USERNAME, STATE_SQL, stateOf, type StateRow } from './schema.js'
 import { unavailableOr } from './serviceUnavailable.js'
 
 interface FacetsRow extends StateRow { counts: Record<string, number> }
@@ -14,11 +14,9 @@ interface FacetsRow extends StateRow { counts: Record<string, number> }
 const BY_TYPE = 'SELECT u.type AS type, count(*) AS n FROM users u'
 const USERNAME_LIKE = `${FOLDED_USERNAME} LIKE $1 ESCAPE '\\'`
 
-/**
- * Rows per type among the logins containing the term ($1), the trigram index's to choose. The one
- * place a username's counts are read, so that kept counts per term can take its place.
- */
-function usernameCountsSql (): string {
+/** Rows per type among the logins containing the term ($1), from the folded logins while they match the data, else from users. */
+function usernameCountsSql (useDerived: boolean): string {
+  if (useDerived) return `SELECT u.type AS type, count(*) AS n FROM ${FOLDED_LOGINS_TABLE} u WHERE u.folded LIKE $1 ESCAPE '\\' GROUP BY 1`
   return `${BY_TYPE} WHERE ${USERNAME_LIKE} GROUP BY 1`
 }
 
@@ -38,7 +36,7 @@ function typeCounts (filters: ProfileFilters, useDerived: boolean): { sql: strin
     if (useDerived && [...filters.username].length <= KEPT_TERM_LENGTH) {
       return { sql: `SELECT type, count AS n FROM ${TERM_COUNTS_TABLE} WHERE term = $1`, values: [foldTerm(filters.username)], usesDerived: true }
     }
-    return { sql: usernameCountsSql(), values: [foldedContainsPattern(filters.username)], usesDerived: false }
+    return { sql: usernameCountsSql(useDerived), values: [foldedContainsPattern(filters.username)], usesDerived: useDerived }
   }
   if (useDerived) return { sql: 'SELECT type, count AS n FROM ghusers_type_counts', values: [], usesDerived: true }
   // Another tool wrote users since the counts were kept: the users_type index, read whole.

@@ -42,6 +42,14 @@ export const DATA_CHANGED_CHANNEL = 'ghusers_data_changed'
  * collation), so that both databases match alike; the trigram index holds this expression.
  */
 export const FOLDED_USERNAME = 'ghusers_fold(u.username)'
+/**
+ * Each login folded, with its id and type, stored in the username order and indexed by trigram: a
+ * term's candidates are checked and sorted from its narrow rows, which the username order gathers
+ * on few pages (a term is most often part of a name), rather than from users' rows, spread over all
+ * of users' pages. Derived data: read only while it matches the data version.
+ */
+export const FOLDED_LOGINS_TABLE = 'ghusers_folded_logins'
+
 /** Folded usernames in order byte by byte, as SQLite's NOCASE compares them. */
 const FOLDED_USERNAME_ORDER = `${FOLDED_USERNAME} COLLATE "C"`
 
@@ -135,6 +143,13 @@ const MIGRATIONS = [
       CREATE TABLE ${TERM_MARKS_TABLE} (scope text NOT NULL, order_by text NOT NULL, term text NOT NULL, block integer NOT NULL,
         matches_before bigint NOT NULL, after_key text, after_id bigint NOT NULL, PRIMARY KEY (scope, order_by, term, matches_before));
       UPDATE ghusers_state SET derived_version = -1;`
+  },
+  {
+    name: '0006-folded-logins',
+    sql: `
+      CREATE TABLE ${FOLDED_LOGINS_TABLE} (id bigint NOT NULL, type text NOT NULL, folded text NOT NULL);
+      CREATE INDEX ${FOLDED_LOGINS_TABLE}_trigrams ON ${FOLDED_LOGINS_TABLE} USING gin (folded gin_trgm_ops);
+      UPDATE ghusers_state SET derived_version = -1;`
   }
 ]
 
@@ -225,6 +240,9 @@ export async function rebuildPostgresDerivedData (client: pg.ClientBase): Promis
       FROM generate_series(1, ${KEPT_TERM_LENGTH}) n, generate_series(1, char_length(u.username) - n + 1) i) t
     GROUP BY t.term, u.type`)
   await rebuildShortTerms(client)
+  await client.query(`DELETE FROM ${FOLDED_LOGINS_TABLE}`)
+  await client.query(`INSERT INTO ${FOLDED_LOGINS_TABLE} (id, type, folded)
+    SELECT u.id, u.type, ${FOLDED_USERNAME} FROM users u ORDER BY ${postgresOrderSql('username')}`)
   await client.query(`
     DELETE FROM ghusers_type_counts;
     INSERT INTO ghusers_type_counts (type, count) SELECT type, count(*) FROM users GROUP BY type;
