@@ -17,11 +17,13 @@ export type PageQuery = Omit<ProfilesQuery, 'after'> & { after?: RowPosition }
  * - typePositions: one type's list by its precomputed position in that type (flat at any depth);
  * - listed: the seed's list of the ids holding a rare short username term, then the exact filter;
  * - trigrams: candidates from the username trigram index, then the exact filter;
+ * - boundedWalk: a page near either end of a term's matches sought among the first WALKED_ROWS rows of
+ *   the order's index from that end; where they do not hold it all, the trigram candidates sorted;
  * - phrase: a term's matches, of the whole list or of one type, from a phrase index alone in the
  *   order's own (id, username or type) order, where the index matches exactly the logins the filter does;
  * - scan: an index in the order, with the filters.
  */
-export type Access = 'positions' | 'typePositions' | 'listed' | 'trigrams' | 'phrase' | 'scan'
+export type Access = 'positions' | 'typePositions' | 'listed' | 'trigrams' | 'boundedWalk' | 'phrase' | 'scan'
 /**
  * Where the page starts: after OFFSET rows (a page number); counted from the list's end, read in the
  * reverse order (a page past the middle of a list whose total is known: a late page costs as an
@@ -76,6 +78,8 @@ export const RARE_TERM_MATCHES = 5000
  * the id orders, a dialect whose candidates come in id order takes the first of them instead.
  */
 export const SORTED_TERM_MATCHES = 20_000
+/** The rows a bounded walk reads before it gives up for the sorted candidates (a few milliseconds of rows). */
+export const WALKED_ROWS = 10_000
 
 /** A username term as SQLite's LIKE and NOCASE compare it: ASCII letters folded to lower case, nothing else. */
 export function foldTerm (term: string): string {
@@ -102,6 +106,8 @@ export interface PlanOptions {
   trigrams: Trigrams | undefined
   /** The filters' total in the snapshot the page is read from, read first: it picks the access and the start. */
   total?: number
+  /** The rows of the whole list in that snapshot: with the total, how densely a walk meets the matches. */
+  listRows?: number
   /** The seed listed the ids holding the username term (a rare short one). */
   listed?: boolean
   /**
@@ -138,7 +144,7 @@ function phraseOrder (orderBy: OrderBy, typed: boolean, namesReversible: boolean
 }
 
 export function planPage (query: PageQuery, options: PlanOptions): Plan {
-  const { derived, totalKnown, trigrams: trigramIndex, total, listed, marked, mark, phrase } = options
+  const { derived, totalKnown, trigrams: trigramIndex, total, listRows, listed, marked, mark, phrase } = options
   const filters = FILTER_NAMES.filter((name) => query[name] !== undefined)
   const onlyType = filters.length === 1 && filters[0] === 'type'
   const answersTerm = trigramIndex !== undefined && query.username !== undefined && [...query.username].length >= trigramIndex.length
@@ -168,8 +174,15 @@ export function planPage (query: PageQuery, options: PlanOptions): Plan {
     else if (!typed && query.order_by === '-type' && start === 'end') phraseStart = 'offset'
     return { access: 'phrase', start: phraseStart, counting, derived, filters, orderBy: query.order_by }
   }
+  // Where every candidate must be sorted, a term's page by number takes them however many there are:
+  // a walk to a middle page has no bound. A page near either end of the matches is first sought in a
+  // bounded walk, where the matches spread evenly over the list would put it in the walk's first half.
+  const sortsAll = derived && answersTerm && trigramIndex?.idOrdered === false && !query.after && marked !== true &&
+    !filters.includes('id') && total !== undefined && listRows !== undefined
+  const fromItsEnd = start === 'end' ? total! - offset : offset + query.pagination
   let access: Access
   if (derived && listed === true) access = 'listed'
+  else if (sortsAll) access = fromItsEnd * listRows! * 2 <= total! * WALKED_ROWS ? 'boundedWalk' : 'trigrams'
   else if (trigrams) access = 'trigrams'
   else if (start === 'offset' && derived && !filters.length) access = 'positions'
   else if (start === 'offset' && derived && onlyType) access = 'typePositions'
@@ -249,7 +262,7 @@ export interface SearchLookupRow {
  * undefined when the page lies past the end and has no rows to read.
  */
 export function planSearchPage (
-  query: PageQuery, total: number, row: SearchLookupRow, dialect: Pick<PlanOptions, 'trigrams' | 'phrase'>
+  query: PageQuery, total: number, row: SearchLookupRow, dialect: Pick<PlanOptions, 'trigrams' | 'phrase' | 'listRows'>
 ): { plan: Plan, mark?: Mark } | undefined {
   const offset = query.after ? 0 : (query.page - 1) * query.pagination
   if (total === 0 || offset >= total) return undefined

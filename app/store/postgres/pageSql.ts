@@ -3,7 +3,7 @@
 // (totalFirstSql), and its page is kept only if the state is the same in both.
 import type { OrderBy } from '../../schemas/profiles.js'
 import { positionsTable, TERM_COUNTS_TABLE, TERM_IDS_TABLE, typePositionsTable } from '../derivedData.js'
-import { ORDER_KEYS, orderWithinType, termCountedByType, type FilterName, type Plan, type Trigrams } from '../profilesPlan.js'
+import { ORDER_KEYS, orderWithinType, termCountedByType, WALKED_ROWS, type FilterName, type Plan, type Trigrams } from '../profilesPlan.js'
 import { TERM_MARKED, TERM_MARKS_TABLE } from '../termMarks.js'
 import { FOLDED_LOGINS_TABLE, FOLDED_USERNAME, postgresOrderSql, PROFILE_TYPE, STATE_SQL } from './schema.js'
 
@@ -110,8 +110,23 @@ function candidatesSql (access: 'listed' | 'trigrams', filters: FilterName[]): s
   return `SELECT u.id, u.folded AS username, u.type FROM ${FOLDED_LOGINS_TABLE} u WHERE ${[FOLDED_TERM_CANDIDATES, ...others].join(' AND ')}`
 }
 
+/**
+ * A page near either end of a term's matches, from the first WALKED_ROWS rows of the order's index
+ * read from that end, when they hold all its rows (:limit, known from the total); otherwise from
+ * the statement `sorted`, which PostgreSQL runs only then.
+ */
+function boundedWalkSql ({ start, filters, orderBy }: Plan, sorted: string): string {
+  const others = filters.filter((name) => name !== 'username').map((name) => FILTER_SQL[name])
+  const order = postgresOrderSql(orderBy, start === 'end')
+  const walked = `SELECT ${COLUMNS} FROM users u ${others.length ? `WHERE ${others.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ${WALKED_ROWS}`
+  const found = `SELECT * FROM (${walked}) u WHERE ${FILTER_SQL.username} ORDER BY ${order} LIMIT :limit OFFSET :offset`
+  return `WITH ghusers_found AS MATERIALIZED (${found}) SELECT CASE WHEN (SELECT count(*) FROM ghusers_found) = :limit ` +
+    `THEN (${jsonArraySql(postgresOrderSql(orderBy))} FROM ghusers_found u) ELSE (${sorted}) END`
+}
+
 function resultsSql (plan: Plan, planned: boolean): string {
   const { access, start, filters, orderBy } = plan
+  if (access === 'boundedWalk') return boundedWalkSql(plan, resultsSql({ ...plan, access: 'trigrams' }, planned))
   if (access === 'positions') {
     return `${jsonArraySql('p.rank')} FROM (SELECT rank, id FROM ${positionsTable(orderBy)} ` +
       'WHERE rank > :offset ORDER BY rank LIMIT :limit) p JOIN users u ON u.id = p.id'

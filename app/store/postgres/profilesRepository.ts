@@ -190,7 +190,7 @@ export class PostgresProfilesRepository implements ProfilesSource {
     const state = stateOf(first)
     if (!state.derivedCurrent) return undefined
     const total = first.total ?? known!.total
-    const search = planSearchPage(query, total, first, options)
+    const search = planSearchPage(query, total, first, { ...options, listRows: state.totalCount })
     if (!search) return { dataVersion: state.token, total, ...pageEnd(query, total, '[]') }
     const { plan, mark } = search
     const row = await this.run<PageRow>(this.statement(plan, () => pageSql(plan, true), 'planned'), this.values(query, plan, total, mark))
