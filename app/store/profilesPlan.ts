@@ -17,8 +17,8 @@ export type PageQuery = Omit<ProfilesQuery, 'after'> & { after?: RowPosition }
  * - typePositions: one type's list by its precomputed position in that type (flat at any depth);
  * - listed: the seed's list of the ids holding a rare short username term, then the exact filter;
  * - trigrams: candidates from the username trigram index, then the exact filter;
- * - boundedWalk: a page near either end of a term's matches sought among the first WALKED_ROWS rows of
- *   the order's index from that end; where they do not hold it all, the trigram candidates sorted;
+ * - boundedWalk: a page near either end of a term's matches, or after a cursor, sought among the first
+ *   WALKED_ROWS rows of the order's index from there; where they do not hold it all, the trigram candidates sorted;
  * - phrase: a term's matches, of the whole list or of one type, from a phrase index alone in the
  *   order's own (id, username or type) order, where the index matches exactly the logins the filter does;
  * - scan: an index in the order, with the filters.
@@ -174,12 +174,13 @@ export function planPage (query: PageQuery, options: PlanOptions): Plan {
     else if (!typed && query.order_by === '-type' && start === 'end') phraseStart = 'offset'
     return { access: 'phrase', start: phraseStart, counting, derived, filters, orderBy: query.order_by }
   }
-  // Where every candidate must be sorted, a term's page by number takes them however many there are:
-  // a walk to a middle page has no bound. A page near either end of the matches is first sought in a
-  // bounded walk, where the matches spread evenly over the list would put it in the walk's first half.
-  const sortsAll = derived && answersTerm && trigramIndex?.idOrdered === false && !query.after && marked !== true &&
+  // Where every candidate must be sorted, a term's page takes them however many there are: a walk to
+  // a middle page, or through a stretch without matches after a cursor, has no bound. A page near
+  // either end of the matches, or after a cursor, is first sought in a bounded walk, where the
+  // matches spread evenly over the list would put it in the walk's first half.
+  const sortsAll = derived && answersTerm && trigramIndex?.idOrdered === false && marked !== true &&
     !filters.includes('id') && total !== undefined && listRows !== undefined
-  const fromItsEnd = start === 'end' ? total! - offset : offset + query.pagination
+  const fromItsEnd = start === 'end' ? total! - offset : start === 'after' ? query.pagination + 1 : offset + query.pagination
   let access: Access
   if (derived && listed === true) access = 'listed'
   else if (sortsAll) access = fromItsEnd * listRows! * 2 <= total! * WALKED_ROWS ? 'boundedWalk' : 'trigrams'

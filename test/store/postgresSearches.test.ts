@@ -11,6 +11,7 @@ import { seedPostgres } from '../../app/seed/seedPostgres.js'
 import { TERM_IDS_TABLE } from '../../app/store/derivedData.js'
 import { openPostgresPool } from '../../app/store/postgres/connection.js'
 import { PostgresProfilesRepository } from '../../app/store/postgres/profilesRepository.js'
+import { WALKED_ROWS } from '../../app/store/profilesPlan.js'
 import { TERM_MARKS_TABLE } from '../../app/store/termMarks.js'
 import { cleanUpLater } from '../helpers/cleanup.js'
 import { HOSTILE_PROFILES, temporaryDirectory } from '../helpers/fixtures.js'
@@ -82,4 +83,17 @@ describe.each([['ASCII logins', COMMON_TRIGRAM_PROFILES], ['hostile logins', HOS
         }
       }
     }, 120_000)
+
+    it('finds a cursor\'s page past more rows without a match than a bounded walk reads, from the sorted candidates', async () => {
+      // From the first login of the -username order: every alice is past the rest of the list, more than WALKED_ROWS rows.
+      const list = expectedIds(rows, {}, '-username')
+      const first = rows.find((row) => row.id === list[0])!
+      const after = { key: first.username, id: first.id }
+      const query = { page: 1, pagination: 20, order_by: '-username', username: 'ALICE', after } as const
+      const { resultsJson } = await repository.readPage(query)
+      const wanted = expectedIds(rows, { username: 'ALICE' }, '-username')
+      expect(wanted.indexOf(first.id)).toBe(-1)
+      expect(list.indexOf(wanted[0]!)).toBeGreaterThan(WALKED_ROWS)
+      expect((JSON.parse(resultsJson) as Profile[]).map((row) => row.id)).toEqual(wanted.slice(0, 20))
+    })
   })

@@ -164,7 +164,7 @@ describe('the planner', () => {
     expect(planPage(query({ username: 'ack', type: 'Bot', after }), { ...idOrdered, total: 300, marked: true }).access).toBe('trigrams')
   })
 
-  it('sorts every candidate of a page by number where they must be sorted, unless a bounded walk from its end of the list finds it', () => {
+  it('sorts every candidate of a page where they must be sorted, unless a bounded walk from its end of the list or its cursor finds it', () => {
     const unordered = { derived: true, totalKnown: true, trigrams: { length: 3, idOrdered: false }, listRows: 1_000_000, total: 150_000 }
     // 150,000 matches in 1M rows: about 750 in the first half of a walk, a page of 20 as far as page 37.
     expect(planPage(query({ username: 'alice', order_by: '-username' }), unordered)).toMatchObject({ access: 'boundedWalk', start: 'offset' })
@@ -173,9 +173,12 @@ describe('the planner', () => {
     expect(planPage(query({ username: 'alice', order_by: 'type', page: 3000 }), unordered)).toMatchObject({ access: 'trigrams', start: 'offset' })
     expect(planPage(query({ username: 'alice', order_by: 'type', page: 7000 }), unordered)).toMatchObject({ access: 'trigrams', start: 'end' })
     expect(planPage(query({ username: 'alice', order_by: 'type', page: 7500 }), unordered)).toMatchObject({ access: 'boundedWalk', start: 'end' })
-    // Rare, the matches are sorted at once; after a cursor, with an id, or marked, they are read as before.
+    // After a cursor, the next page is sought the same way.
+    const after = { key: 'alice', id: 5 }
+    expect(planPage(query({ username: 'alice', order_by: 'username', after }), unordered)).toMatchObject({ access: 'boundedWalk', start: 'after' })
+    expect(planPage(query({ username: 'alice', order_by: 'username', after }), { ...unordered, total: 1_000 })).toMatchObject({ access: 'trigrams', start: 'after' })
+    // Rare, the matches are sorted at once; with an id, or marked, they are read as before.
     expect(planPage(query({ username: 'alice' }), { ...unordered, total: 500 }).access).toBe('trigrams')
-    expect(planPage(query({ username: 'alice', after: { key: null, id: 5 } }), unordered).access).toBe('scan')
     expect(planPage(query({ username: 'alice', id: 5 }), unordered).access).not.toBe('boundedWalk')
     expect(planPage(query({ username: 'ana', page: 3000 }), { ...unordered, marked: true, mark }).access).toBe('scan')
     // Candidates in id order are never all sorted.

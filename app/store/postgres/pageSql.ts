@@ -49,10 +49,10 @@ function jsonArraySql (order: string): string {
 }
 
 /**
- * What a keyset read yields: a cursor's page (its rows), or a marked page's rows, after skipping the
- * first :offset rows past the mark.
+ * What a keyset read yields: a cursor's page (its rows), a marked page's rows, after skipping the
+ * first :offset rows past the mark, or the WALKED_ROWS rows after a cursor that a bounded walk reads.
  */
-type KeysetRead = 'page' | 'skipping'
+type KeysetRead = 'page' | 'skipping' | 'walk'
 
 /**
  * The rows after a cursor's (key, id), with `part` before the order: in the id orders one range of
@@ -66,11 +66,12 @@ function keysetRowsSql (
 ): string {
   const { column, descending } = ORDER_KEYS[orderBy]
   const whereSql = (more: string) => [...where, more].join(' AND ')
-  const partRows = read === 'skipping' ? ':limit::bigint + :offset::bigint' : ':limit::bigint'
+  const rows = read === 'walk' ? `${WALKED_ROWS}` : ':limit'
+  const partRows = read === 'skipping' ? ':limit::bigint + :offset::bigint' : `${rows}::bigint`
   const skip = read === 'skipping' ? ' OFFSET :offset' : ''
   if (column === null) {
     return `SELECT ${columns}, 0 AS part FROM ${source} WHERE ${whereSql(`u.id ${descending ? '<' : '>'} :afterId`)} ` +
-      `ORDER BY ${postgresOrderSql(orderBy)} LIMIT :limit${skip}`
+      `ORDER BY ${postgresOrderSql(orderBy)} LIMIT ${rows}${skip}`
   }
   const { column: keyColumn, key } = KEY_COLUMN[column]
   const comparison = descending ? '<' : '>'
@@ -85,7 +86,7 @@ function keysetRowsSql (
     `WHERE ${sameKey.join(' AND ')} ORDER BY u.id LIMIT ${partRows}) ` +
     `SELECT * FROM first UNION ALL (SELECT ${columns}, 1 AS part FROM ${source} WHERE ${pastKey.join(' AND ')} ` +
     `ORDER BY ${postgresOrderSql(orderBy)} LIMIT ${partRows} - (SELECT count(*) FROM first))) u ` +
-    `ORDER BY u.part, ${postgresOrderSql(orderBy)} LIMIT :limit${skip}`
+    `ORDER BY u.part, ${postgresOrderSql(orderBy)} LIMIT ${rows}${skip}`
 }
 
 /** The username filter on the folded logins (FOLDED_LOGINS_TABLE as `u`), as its trigram index answers it. */
@@ -111,17 +112,24 @@ function candidatesSql (access: 'listed' | 'trigrams', filters: FilterName[]): s
 }
 
 /**
- * A page near either end of a term's matches, from the first WALKED_ROWS rows of the order's index
- * read from that end, when they hold all its rows (:limit, known from the total); otherwise from
- * the statement `sorted`, which PostgreSQL runs only then.
+ * A page near either end of a term's matches, or after a cursor, from the first WALKED_ROWS rows of
+ * the order's index read from there, when they hold all its rows; otherwise from the statement
+ * `sorted`, which PostgreSQL runs only then. A page by number knows its rows (:limit) from the total;
+ * a cursor's page may end the list, when the walk reached its end.
  */
-function boundedWalkSql ({ start, filters, orderBy }: Plan, sorted: string): string {
+function boundedWalkSql (plan: Plan, sorted: string): string {
+  const { start, filters, orderBy } = plan
   const others = filters.filter((name) => name !== 'username').map((name) => FILTER_SQL[name])
   const order = postgresOrderSql(orderBy, start === 'end')
-  const walked = `SELECT ${COLUMNS} FROM users u ${others.length ? `WHERE ${others.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ${WALKED_ROWS}`
-  const found = `SELECT * FROM (${walked}) u WHERE ${FILTER_SQL.username} ORDER BY ${order} LIMIT :limit OFFSET :offset`
-  return `WITH ghusers_found AS MATERIALIZED (${found}) SELECT CASE WHEN (SELECT count(*) FROM ghusers_found) = :limit ` +
-    `THEN (${jsonArraySql(postgresOrderSql(orderBy))} FROM ghusers_found u) ELSE (${sorted}) END`
+  const after = start === 'after'
+  const walked = after
+    ? keysetRowsSql(orderBy, 'users u', COLUMNS, others, 'walk', termCountedByType(plan))
+    : `SELECT ${COLUMNS} FROM users u ${others.length ? `WHERE ${others.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ${WALKED_ROWS}`
+  const part = after ? 'u.part, ' : ''
+  const found = `SELECT * FROM (${walked}) u WHERE ${FILTER_SQL.username} ORDER BY ${part}${order} LIMIT :limit OFFSET :offset`
+  const complete = `(SELECT count(*) FROM ghusers_found) = :limit${after ? ` OR (SELECT count(*) FROM (${walked}) w) < ${WALKED_ROWS}` : ''}`
+  return `WITH ghusers_found AS MATERIALIZED (${found}) SELECT CASE WHEN ${complete} ` +
+    `THEN (${jsonArraySql(`${part}${postgresOrderSql(orderBy)}`)} FROM ghusers_found u) ELSE (${sorted}) END`
 }
 
 function resultsSql (plan: Plan, planned: boolean): string {
