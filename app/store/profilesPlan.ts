@@ -1,12 +1,40 @@
 // The one query planner of both engines: which filters, which access path, how the total is known;
 // a dialect (sqlite/pageSql.ts, postgres/pageSql.ts) says it in its own SQL.
+import { createHash } from 'node:crypto'
 import type { OrderBy, ProfilesQuery } from '../schemas/profiles.js'
 
 export const FILTER_NAMES = ['username', 'id', 'type'] as const
 export type FilterName = typeof FILTER_NAMES[number]
 
-/** The row a cursor names: its id and, for the username and type orders, its value of the order's column. */
-export interface RowPosition { key: string | null, id: number }
+/**
+ * The row a cursor names: its id and, for the username and type orders, its value of the order's
+ * column; and for a search, where known, its rank in the list at a data version.
+ */
+export interface RowPosition { key: string | null, id: number, rankAt?: RankAt }
+
+/**
+ * How many of a list's rows come up to and including a row, at the data version `versionTag` names:
+ * at that version, a cursor's page knows from the total how many rows are left after it, so its
+ * walk stops at the list's last row instead of reading on to the index's end.
+ */
+export interface RankAt { rank: number, versionTag: string }
+
+let lastVersion = ''
+let lastTag = ''
+/** A short tag of a data version (4 bytes of its SHA-256, as hex), for a cursor to carry. */
+export function versionTag (dataVersion: string): string {
+  if (dataVersion !== lastVersion) {
+    lastTag = createHash('sha256').update(dataVersion).digest('hex').slice(0, 8)
+    lastVersion = dataVersion
+  }
+  return lastTag
+}
+
+/** The rows of the list before a cursor's page, when its cursor was ranked at this data version. */
+export function rankAfter (query: PageQuery, dataVersion: string): number | undefined {
+  const rankAt = query.after?.rankAt
+  return rankAt?.versionTag === versionTag(dataVersion) ? rankAt.rank : undefined
+}
 
 /** A page asked for: the query's filters and order, and either a page number or the row it starts after. */
 export type PageQuery = Omit<ProfilesQuery, 'after'> & { after?: RowPosition }
@@ -205,7 +233,9 @@ export function planName (plan: Plan): string {
 }
 
 /** The values a plan's statement binds, by name; each dialect shapes the username pattern itself. */
-export function planValues (query: PageQuery, plan: Plan, total?: number, mark?: Mark): Record<string, string | number | null> {
+export function planValues (
+  query: PageQuery, plan: Plan, total?: number, mark?: Mark, rankBefore?: number
+): Record<string, string | number | null> {
   const offset = query.after ? 0 : (query.page - 1) * query.pagination
   const values: Record<string, string | number | null> = {
     // A cursor's page is read with one row more: whether another page follows.
@@ -215,6 +245,8 @@ export function planValues (query: PageQuery, plan: Plan, total?: number, mark?:
   // Known before the read, the total bounds the last page: a walk of the order's index stops at the
   // last match instead of reading on to the index's end for rows that do not exist.
   if (total !== undefined && plan.start !== 'after') values.limit = Math.max(0, Math.min(query.pagination, total - offset))
+  // Likewise a cursor's, with its rank at this version.
+  if (total !== undefined && plan.start === 'after' && rankBefore !== undefined) values.limit = Math.max(0, Math.min(query.pagination + 1, total - rankBefore))
   if (plan.start === 'end') {
     // The page's rows counted from the end: the last of them is the (total - offset)th from there.
     values.offset = Math.max(0, total! - offset - query.pagination)
@@ -303,14 +335,27 @@ export interface PageEnd { resultsJson: string, nextAfter: RowPosition | null }
 
 /**
  * Where the page ends: a page by number knows from the total whether another follows; a cursor's
- * page was read with one row more, dropped here.
+ * page was read with one row more, dropped here. A search's next cursor is ranked at `dataVersion`
+ * when the rows before the page are known (`rankBefore`: a page by number's offset, or a ranked cursor's rank).
  */
-export function pageEnd (query: PageQuery, total: number, resultsJson: string): PageEnd {
+export function pageEnd (query: PageQuery, total: number, resultsJson: string, dataVersion: string, rankBefore?: number): PageEnd {
+  let page = resultsJson
+  let position: RowPosition | undefined
   if (query.after) {
     if (rowCount(resultsJson) <= query.pagination) return { resultsJson, nextAfter: null }
-    const page = dropLastRow(resultsJson)
-    return { resultsJson: page, nextAfter: lastRowPosition(page, query.order_by) ?? null }
+    page = dropLastRow(resultsJson)
+    position = lastRowPosition(page, query.order_by)
+  } else {
+    const more = query.page * query.pagination < total
+    position = more ? lastRowPosition(resultsJson, query.order_by) : undefined
   }
-  const more = query.page * query.pagination < total
-  return { resultsJson, nextAfter: more ? lastRowPosition(resultsJson, query.order_by) ?? null : null }
+  if (position && query.username !== undefined && rankBefore !== undefined) {
+    position.rankAt = { rank: rankBefore + rowCount(page), versionTag: versionTag(dataVersion) }
+  }
+  return { resultsJson: page, nextAfter: position ?? null }
+}
+
+/** The rows before a page by number (its offset); a cursor's page has them only from a ranked cursor. */
+export function pageOffset (query: PageQuery): number | undefined {
+  return query.after ? undefined : (query.page - 1) * query.pagination
 }

@@ -3,7 +3,7 @@
 import type { Database, Statement } from 'better-sqlite3'
 import type { Profile, ProfilesQuery } from '../schemas/profiles.js'
 import {
-  pageEnd, planName, planPage, planSearchPage, planValues, searchLookups, type Mark, type PageQuery, type Plan, type SearchLookupRow
+  pageEnd, pageOffset, planName, planPage, planSearchPage, planValues, rankAfter, searchLookups, type Mark, type PageQuery, type Plan, type SearchLookupRow
 } from './profilesPlan.js'
 import { NON_ASCII } from './usernameTerms.js'
 import type { KnownTotal, PageRead, ProfilesSource } from './profilesSource.js'
@@ -105,10 +105,11 @@ export class ProfilesRepository implements ProfilesSource {
     // With every login and the term ASCII, a trigram phrase matches exactly the logins LIKE does (see sqlite/pageSql.ts).
     const phrase = { exact: first.non_ascii_logins === 0 && !NON_ASCII.test(query.username!), namesReversible: first.username_twins === 0 }
     const search = planSearchPage(query, total, first, { ...options, phrase })
-    if (!search) return { dataVersion, total, ...pageEnd(query, total, '[]') }
+    if (!search) return { dataVersion, total, ...pageEnd(query, total, '[]', dataVersion) }
     const { plan, mark } = search
-    const row = this.statement(plan).get(this.parameters(query, plan, total, mark)) as PageRow
-    return { dataVersion, total, ...pageEnd(query, total, row.results) }
+    const rankBefore = query.after ? rankAfter(query, dataVersion) : pageOffset(query)
+    const row = this.statement(plan).get(this.parameters(query, plan, total, mark, rankBefore)) as PageRow
+    return { dataVersion, total, ...pageEnd(query, total, row.results, dataVersion, rankBefore) }
   }
 
   private totalFirst (query: PageQuery, plan: Plan): TotalRow {
@@ -149,7 +150,7 @@ export class ProfilesRepository implements ProfilesSource {
     if (plan.counting === 'known' && known!.dataVersion !== dataVersion) return undefined
     this.derivedCurrent = derivedCurrent
     const total = row.total ?? (plan.counting === 'kept' ? row.total_count : known!.total)
-    return { dataVersion, total, ...pageEnd(query, total, row.results) }
+    return { dataVersion, total, ...pageEnd(query, total, row.results, dataVersion, pageOffset(query)) }
   }
 
   private statement (plan: Plan): Statement {
@@ -162,8 +163,8 @@ export class ProfilesRepository implements ProfilesSource {
     return statement
   }
 
-  private parameters (query: PageQuery, plan: Plan, total?: number, mark?: Mark): Record<string, unknown> {
-    const values: Record<string, unknown> = planValues(query, plan, total, mark)
+  private parameters (query: PageQuery, plan: Plan, total?: number, mark?: Mark, rankBefore?: number): Record<string, unknown> {
+    const values: Record<string, unknown> = planValues(query, plan, total, mark, rankBefore)
     if (query.username !== undefined) values.usernamePattern = containsPattern(query.username)
     if (plan.access === 'trigrams' || plan.access === 'phrase') {
       values.trigramQuery = trigramPhrase(query.username!)

@@ -7,7 +7,7 @@ import { ORDER_BY_VALUES, PROFILE_TYPES, type Profile } from '../../app/schemas/
 import { sampleAccountAt, sampleAccounts } from '../../app/seed/sampleAccounts.js'
 import { seedDatabase } from '../../app/seed/seedDatabase.js'
 import { openReadOnlyDatabase } from '../../app/store/database.js'
-import { planPage, type PageQuery } from '../../app/store/profilesPlan.js'
+import { planPage, type PageQuery, type RowPosition } from '../../app/store/profilesPlan.js'
 import { ProfilesRepository } from '../../app/store/profilesRepository.js'
 import { expectedPage } from '../helpers/contractModel.js'
 import { HOSTILE_PROFILES, readProfiles, temporaryDirectory } from '../helpers/fixtures.js'
@@ -121,6 +121,23 @@ describe('walks by after', () => {
         expect(stable(expectedIds(now, filters, orderBy))).toEqual(stable(expectedIds(before, filters, orderBy)))
       }
     }
+  })
+
+  it('bound a search\'s cursor page by its rank only at the data version it was ranked at', async () => {
+    const ranked = await seededFile('ranked.db', 400)
+    const reader = new ProfilesRepository(openReadOnlyDatabase(ranked))
+    const filters = { username: 'an' }
+    const before = expectedIds(allRows(ranked), filters, 'username')
+    // The next-to-last page's cursor: its rank says how many rows are left after it (fewer than a page).
+    const pages = Math.ceil(before.length / 20)
+    const { nextAfter } = reader.readPage({ page: pages - 1, pagination: 20, order_by: 'username', ...filters })
+    expect(nextAfter?.rankAt?.rank).toBe((pages - 1) * 20)
+    const next = (after: RowPosition) => (JSON.parse(reader.readPage({ page: 1, pagination: 20, order_by: 'username', after, ...filters }).resultsJson) as Profile[]).map((row) => row.id)
+    expect(next(nextAfter!)).toEqual(before.slice((pages - 1) * 20))
+    // A seed renames ten matches before the cursor: the rank no longer counts the rows before it.
+    const renamed = before.slice(0, 10).map((id) => ({ ...allRows(ranked).find((row) => row.id === id)!, username: `zzz-renamed-${id}` }))
+    await seedDatabase({ databasePath: ranked, batches: (async function * () { yield renamed })() })
+    expect(next(nextAfter!)).toEqual(before.slice((pages - 1) * 20))
   })
 })
 

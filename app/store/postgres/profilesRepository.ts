@@ -4,7 +4,7 @@ import pg from 'pg'
 import createError from 'http-errors'
 import type { Profile } from '../../schemas/profiles.js'
 import {
-  pageEnd, planName, planPage, planSearchPage, planValues, searchLookups, type Mark, type PageQuery, type Plan, type SearchLookupRow
+  pageEnd, pageOffset, planName, planPage, planSearchPage, planValues, rankAfter, searchLookups, type Mark, type PageQuery, type Plan, type SearchLookupRow
 } from '../profilesPlan.js'
 import type { KnownTotal, PageRead, ProfilesSource } from '../profilesSource.js'
 import { connectionConfig, isUnreachable } from './connection.js'
@@ -191,12 +191,13 @@ export class PostgresProfilesRepository implements ProfilesSource {
     if (!state.derivedCurrent) return undefined
     const total = first.total ?? known!.total
     const search = planSearchPage(query, total, first, { ...options, listRows: state.totalCount })
-    if (!search) return { dataVersion: state.token, total, ...pageEnd(query, total, '[]') }
+    if (!search) return { dataVersion: state.token, total, ...pageEnd(query, total, '[]', state.token) }
     const { plan, mark } = search
-    const row = await this.run<PageRow>(this.statement(plan, () => pageSql(plan, true), 'planned'), this.values(query, plan, total, mark))
+    const rankBefore = query.after ? rankAfter(query, state.token) : pageOffset(query)
+    const row = await this.run<PageRow>(this.statement(plan, () => pageSql(plan, true), 'planned'), this.values(query, plan, total, mark, rankBefore))
     if (stateOf(row).token !== state.token || !row.derived_current) return undefined
     this.adopt(state)
-    return { dataVersion: state.token, total, ...pageEnd(query, total, row.results) }
+    return { dataVersion: state.token, total, ...pageEnd(query, total, row.results, state.token, rankBefore) }
   }
 
   private async totalFirst (query: PageQuery, plan: Plan): Promise<TotalRow> {
@@ -220,7 +221,7 @@ export class PostgresProfilesRepository implements ProfilesSource {
     if (plan.counting === 'known' && known!.dataVersion !== dataVersion) return undefined
     this.adopt(state)
     const total = row.total ?? (plan.counting === 'kept' ? state.totalCount : known!.total)
-    return { dataVersion, total, ...pageEnd(query, total, row.results) }
+    return { dataVersion, total, ...pageEnd(query, total, row.results, dataVersion, pageOffset(query)) }
   }
 
   /**
@@ -247,8 +248,8 @@ export class PostgresProfilesRepository implements ProfilesSource {
     return rows[0]!
   }
 
-  private values (query: PageQuery, plan: Plan, total?: number, mark?: Mark): Record<string, unknown> {
-    const values: Record<string, unknown> = planValues(query, plan, total, mark)
+  private values (query: PageQuery, plan: Plan, total?: number, mark?: Mark, rankBefore?: number): Record<string, unknown> {
+    const values: Record<string, unknown> = planValues(query, plan, total, mark, rankBefore)
     if (query.username !== undefined) values.usernamePattern = foldedContainsPattern(query.username)
     return values
   }
