@@ -96,19 +96,21 @@ const FOLDED_TERM_CANDIDATES = "u.folded LIKE :usernamePattern ESCAPE '\\'"
 const CANDIDATE_COLUMNS = 'u.id, u.username, u.type'
 
 /**
- * A term's matches under all the filters, to be sorted: from a rare short term's listed ids (LIKE then
- * keeps the contract's exact semantics), or from the trigram candidates of the folded logins (of
- * users with an id filter: one primary-key lookup). Read once for the statement, as a materialized
- * CTE: the order's LIMIT stays outside, so PostgreSQL cannot walk an order's index instead, which
- * reads every row before the first match when they gather far from its start.
+ * A term's matches under all the filters, to be sorted, as the CTE `ghusers_candidates`: from a rare
+ * short term's listed ids (LIKE then keeps the contract's exact semantics), or from the trigram
+ * candidates of the folded logins (of users with an id filter: one primary-key lookup). Candidates
+ * read from users are materialized: the order's LIMIT stays outside, so PostgreSQL cannot walk an
+ * order's index instead, which reads every row before the first match when they gather far from
+ * its start. The folded logins have no index in any order, and are sorted as they are read.
  */
 function candidatesSql (access: 'listed' | 'trigrams', filters: FilterName[]): string {
   const others = filters.filter((name) => name !== 'username').map((name) => FILTER_SQL[name])
+  const fenced = (sql: string) => `WITH ghusers_candidates AS MATERIALIZED (${sql})`
   if (access === 'listed') {
-    return `SELECT ${CANDIDATE_COLUMNS} FROM ${TERM_IDS_TABLE} l JOIN users u ON u.id = l.id WHERE ${['l.term = :term', FILTER_SQL.username, ...others].join(' AND ')}`
+    return fenced(`SELECT ${CANDIDATE_COLUMNS} FROM ${TERM_IDS_TABLE} l JOIN users u ON u.id = l.id WHERE ${['l.term = :term', FILTER_SQL.username, ...others].join(' AND ')}`)
   }
-  if (filters.includes('id')) return `SELECT ${CANDIDATE_COLUMNS} FROM users u WHERE ${[TERM_CANDIDATES, ...others].join(' AND ')}`
-  return `SELECT u.id, u.folded AS username, u.type FROM ${FOLDED_LOGINS_TABLE} u WHERE ${[FOLDED_TERM_CANDIDATES, ...others].join(' AND ')}`
+  if (filters.includes('id')) return fenced(`SELECT ${CANDIDATE_COLUMNS} FROM users u WHERE ${[TERM_CANDIDATES, ...others].join(' AND ')}`)
+  return `WITH ghusers_candidates AS (SELECT u.id, u.folded AS username, u.type FROM ${FOLDED_LOGINS_TABLE} u WHERE ${[FOLDED_TERM_CANDIDATES, ...others].join(' AND ')})`
 }
 
 /**
@@ -151,7 +153,7 @@ function resultsSql (plan: Plan, planned: boolean): string {
   const columns = candidates ? CANDIDATE_COLUMNS : COLUMNS
   // A page of candidates has their keys: its profiles are read from users, for its rows only.
   const profiles = (rows: string) => candidates
-    ? `(WITH ghusers_candidates AS MATERIALIZED (${candidates}) ${rows}) p JOIN users u ON u.id = p.id`
+    ? `(${candidates} ${rows}) p JOIN users u ON u.id = p.id`
     : `(${rows}) u`
   const page = candidates ? 'p' : 'u'
   const ordered = (rows: string) => `${jsonArraySql(`${page}.part, ${postgresOrderSql(orderBy)}`)} FROM ${profiles(rows)}`
