@@ -8,12 +8,12 @@ import { ORDER_BY_VALUES, type ProfilesQuery } from '../schemas/profiles.js'
 import type { RankAt, RowPosition } from '../store/profilesPlan.js'
 import { canonicalFiltersKey } from './profilesQuery.js'
 
-/** Version 1: the position alone; version 2: with its rank (6 bytes) and the data version's tag (4 bytes). */
+/** Version 1: the position alone; version 2: with its rank (6 bytes) and the data version's tag (8 bytes). */
 const PLAIN = 1
 const RANKED = 2
 const CHECK_BYTES = 8
 const RANK_BYTES = 6
-const TAG_BYTES = 4
+const TAG_BYTES = 8
 // version, order, id (8 bytes), check, [rank, tag,] then the key's UTF-8 bytes.
 const HEADER_BYTES = 2 + 8 + CHECK_BYTES
 

@@ -19,15 +19,9 @@ export interface RowPosition { key: string | null, id: number, rankAt?: RankAt }
  */
 export interface RankAt { rank: number, versionTag: string }
 
-let lastVersion = ''
-let lastTag = ''
-/** A short tag of a data version (4 bytes of its SHA-256, as hex), for a cursor to carry. */
+/** A short tag of a data version (8 bytes of its SHA-256, as hex), for a cursor to carry. */
 export function versionTag (dataVersion: string): string {
-  if (dataVersion !== lastVersion) {
-    lastTag = createHash('sha256').update(dataVersion).digest('hex').slice(0, 8)
-    lastVersion = dataVersion
-  }
-  return lastTag
+  return createHash('sha256').update(dataVersion).digest('hex').slice(0, 16)
 }
 
 /** The rows of the list before a cursor's page, when its cursor was ranked at this data version. */
@@ -100,10 +94,11 @@ export const LISTED_TERM_LENGTH = 2
 /** A short term with at most this many matches is read from the seed's list of them; a commoner one by walking the order's index. */
 export const RARE_TERM_MATCHES = 5000
 /**
- * A longer term with at most this many matches (under the page's filters) is read from its trigram
- * candidates, sorted (each candidate costs a row read); a commoner one by walking the order's index,
- * where a page needs few rows per match unless the matches cluster far from the order's start. In
- * the id orders, a dialect whose candidates come in id order takes the first of them instead.
+ * Where the candidates come in id order (SQLite's FTS5), a longer term with at most this many
+ * matches (under the page's filters) is read from its trigram candidates, sorted (each candidate
+ * costs a row read); a commoner one by walking the order's index, where a page needs few rows per
+ * match unless the matches cluster far from the order's start; in the id orders, the first
+ * candidates are taken instead. Where they come in no order (pg_trgm), see `sortsAll` in planPage.
  */
 export const SORTED_TERM_MATCHES = 20_000
 /** The rows a bounded walk reads before it gives up for the sorted candidates (a few milliseconds of rows). */
@@ -134,7 +129,10 @@ export interface PlanOptions {
   trigrams: Trigrams | undefined
   /** The filters' total in the snapshot the page is read from, read first: it picks the access and the start. */
   total?: number
-  /** The rows of the whole list in that snapshot: with the total, how densely a walk meets the matches. */
+  /**
+   * The rows of the whole list in that snapshot: with the total, how densely a walk meets the
+   * matches (a type's walk meets them more densely than this says: the estimate errs towards sorting).
+   */
   listRows?: number
   /** The seed listed the ids holding the username term (a rare short one). */
   listed?: boolean
@@ -237,16 +235,14 @@ export function planValues (
   query: PageQuery, plan: Plan, total?: number, mark?: Mark, rankBefore?: number
 ): Record<string, string | number | null> {
   const offset = query.after ? 0 : (query.page - 1) * query.pagination
-  const values: Record<string, string | number | null> = {
-    // A cursor's page is read with one row more: whether another page follows.
-    limit: query.pagination + (plan.start === 'after' ? 1 : 0),
-    offset
-  }
-  // Known before the read, the total bounds the last page: a walk of the order's index stops at the
-  // last match instead of reading on to the index's end for rows that do not exist.
-  if (total !== undefined && plan.start !== 'after') values.limit = Math.max(0, Math.min(query.pagination, total - offset))
-  // Likewise a cursor's, with its rank at this version.
-  if (total !== undefined && plan.start === 'after' && rankBefore !== undefined) values.limit = Math.max(0, Math.min(query.pagination + 1, total - rankBefore))
+  // A cursor's page is read with one row more: whether another page follows.
+  let limit = query.pagination + (plan.start === 'after' ? 1 : 0)
+  // Known before the read, the total bounds the last page (a cursor's, with its rank at this
+  // version): a walk of the order's index stops at the last match instead of reading on to the
+  // index's end for rows that do not exist.
+  const before = plan.start === 'after' ? rankBefore : offset
+  if (total !== undefined && before !== undefined) limit = Math.max(0, Math.min(limit, total - before))
+  const values: Record<string, string | number | null> = { limit, offset }
   if (plan.start === 'end') {
     // The page's rows counted from the end: the last of them is the (total - offset)th from there.
     values.offset = Math.max(0, total! - offset - query.pagination)

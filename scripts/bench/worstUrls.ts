@@ -42,6 +42,10 @@ export const WORST_URLS: string[] = [
   `${LIST}?username=ab&type=Organization&order_by=-username`,
   `${LIST}?username=a5&order_by=type`,
   `${LIST}?username=ab&type=User&order_by=username&after=?page=100`,
+  // A common longer term's middle page (PostgreSQL sorts all its trigram candidates), and (at 1M) a
+  // search's last page by cursor, whose matches all gather early in the order.
+  `${LIST}?username=naka&order_by=type&page=849`,
+  `${LIST}?username=un&type=User&order_by=-username&after=?page=7`,
   '/api/users/facets?username=alice'
 ]
 

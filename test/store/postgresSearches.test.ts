@@ -11,7 +11,7 @@ import { seedPostgres } from '../../app/seed/seedPostgres.js'
 import { TERM_IDS_TABLE } from '../../app/store/derivedData.js'
 import { openPostgresPool } from '../../app/store/postgres/connection.js'
 import { PostgresProfilesRepository } from '../../app/store/postgres/profilesRepository.js'
-import { WALKED_ROWS } from '../../app/store/profilesPlan.js'
+import { WALKED_ROWS, type PageQuery } from '../../app/store/profilesPlan.js'
 import { TERM_MARKS_TABLE } from '../../app/store/termMarks.js'
 import { cleanUpLater } from '../helpers/cleanup.js'
 import { HOSTILE_PROFILES, temporaryDirectory } from '../helpers/fixtures.js'
@@ -80,6 +80,20 @@ describe.each([['ASCII logins', COMMON_TRIGRAM_PROFILES], ['hostile logins', HOS
         for (const orderBy of ORDER_BY_VALUES) {
           const { ids } = await walk((query) => repository.readPage(query), { username }, orderBy, 500)
           expect(ids, JSON.stringify({ username, orderBy })).toEqual(expectedIds(rows, { username }, orderBy))
+        }
+      }
+    }, 120_000)
+
+    it('walks longer terms by cursor, ranked and not, in every order, as the contract lists them', async () => {
+      // Unranked, as a cursor from another data version is: the page after it is not bounded by the total.
+      const unranked = (query: PageQuery) => repository.readPage(query.after ? { ...query, after: { key: query.after.key, id: query.after.id } } : query)
+      for (const username of ['ALICE', 'code']) {
+        for (const orderBy of ORDER_BY_VALUES) {
+          const wanted = expectedIds(rows, { username }, orderBy)
+          for (const read of [(query: PageQuery) => repository.readPage(query), unranked]) {
+            const { ids } = await walk(read, { username }, orderBy, 50)
+            expect(ids, JSON.stringify({ username, orderBy })).toEqual(wanted)
+          }
         }
       }
     }, 120_000)

@@ -7,7 +7,11 @@ import { ORDER_KEYS, orderWithinType, termCountedByType, WALKED_ROWS, type Filte
 import { TERM_MARKED, TERM_MARKS_TABLE } from '../termMarks.js'
 import { FOLDED_LOGINS_TABLE, FOLDED_USERNAME, postgresOrderSql, PROFILE_TYPE, STATE_SQL } from './schema.js'
 
-/** The username filter as users' trigram index answers it: a term's candidates where the folded logins are not read (an id filter, stale derived data). */
+/**
+ * The username filter as users' trigram index answers it: a term's candidates where the folded
+ * logins are not read (an id filter, stale derived data), and the filter of a plan made without the
+ * term's total, left to PostgreSQL's choice.
+ */
 const TERM_CANDIDATES = `${FOLDED_USERNAME} LIKE :usernamePattern ESCAPE '\\'`
 
 // The filters as a walk of an index in the page's order applies them row by row. The username's is an
@@ -89,8 +93,11 @@ function keysetRowsSql (
     `ORDER BY u.part, ${postgresOrderSql(orderBy)} LIMIT ${rows}${skip}`
 }
 
-/** The username filter on the folded logins (FOLDED_LOGINS_TABLE as `u`), as its trigram index answers it. */
-const FOLDED_TERM_CANDIDATES = "u.folded LIKE :usernamePattern ESCAPE '\\'"
+/** The username filter on the folded logins (FOLDED_LOGINS_TABLE as `u`) with the pattern `parameter`, as their trigram index answers it. */
+export function foldedLoginsLike (parameter: string): string {
+  return `u.folded LIKE ${parameter} ESCAPE '\\'`
+}
+const FOLDED_TERM_CANDIDATES = foldedLoginsLike(':usernamePattern')
 
 /** What a term's sorted candidates carry: the keys of every order (the login folded or not: the orders fold it). */
 const CANDIDATE_COLUMNS = 'u.id, u.username, u.type'

@@ -5,7 +5,7 @@ import { facetsFromCounts, type FacetsRead, type ProfilesFacetsSource } from '..
 import { foldTerm, KEPT_TERM_LENGTH } from '../profilesPlan.js'
 import type { ProfileFilters } from '../profilesRepository.js'
 import { TERM_COUNTS_TABLE } from '../derivedData.js'
-import { foldedContainsPattern } from './pageSql.js'
+import { foldedContainsPattern, foldedLoginsLike } from './pageSql.js'
 import { FOLDED_LOGINS_TABLE, FOLDED_USERNAME, STATE_SQL, stateOf, type StateRow } from './schema.js'
 import { unavailableOr } from './serviceUnavailable.js'
 
@@ -16,7 +16,7 @@ const USERNAME_LIKE = `${FOLDED_USERNAME} LIKE $1 ESCAPE '\\'`
 
 /** Rows per type among the logins containing the term ($1), from the folded logins while they match the data, else from users. */
 function usernameCountsSql (useDerived: boolean): string {
-  if (useDerived) return `SELECT u.type AS type, count(*) AS n FROM ${FOLDED_LOGINS_TABLE} u WHERE u.folded LIKE $1 ESCAPE '\\' GROUP BY 1`
+  if (useDerived) return `SELECT u.type AS type, count(*) AS n FROM ${FOLDED_LOGINS_TABLE} u WHERE ${foldedLoginsLike('$1')} GROUP BY 1`
   return `${BY_TYPE} WHERE ${USERNAME_LIKE} GROUP BY 1`
 }
 
