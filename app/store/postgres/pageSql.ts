@@ -5,7 +5,7 @@ import type { OrderBy } from '../../schemas/profiles.js'
 import { positionsTable, TERM_COUNTS_TABLE, TERM_IDS_TABLE, typePositionsTable } from '../derivedData.js'
 import { ORDER_KEYS, orderWithinType, termCountedByType, WALKED_ROWS, type FilterName, type Plan, type Trigrams } from '../profilesPlan.js'
 import { TERM_MARKED, TERM_MARKS_TABLE } from '../termMarks.js'
-import { FOLDED_LOGINS_TABLE, FOLDED_USERNAME, postgresOrderSql, PROFILE_TYPE, STATE_SQL } from './schema.js'
+import { FOLDED_LOGINS_TABLE, FOLDED_USERNAME, foldedRankColumn, postgresOrderSql, PROFILE_TYPE, STATE_SQL } from './schema.js'
 
 /**
  * The username filter as users' trigram index answers it: a term's candidates where the folded
@@ -102,22 +102,35 @@ const FOLDED_TERM_CANDIDATES = foldedLoginsLike(':usernamePattern')
 /** What a term's sorted candidates carry: the keys of every order (the login folded or not: the orders fold it). */
 const CANDIDATE_COLUMNS = 'u.id, u.username, u.type'
 
+/** A term's matches as the CTE `ghusers_candidates`, and how a page by number sorts them (or reversed, from the end). */
+interface Candidates { cte: string, sorted: (reversed: boolean) => string }
+
 /**
- * A term's matches under all the filters, to be sorted, as the CTE `ghusers_candidates`: from a rare
- * short term's listed ids (LIKE then keeps the contract's exact semantics), or from the trigram
- * candidates of the folded logins (of users with an id filter: one primary-key lookup). Candidates
- * read from users are materialized: the order's LIMIT stays outside, so PostgreSQL cannot walk an
- * order's index instead, which reads every row before the first match when they gather far from
- * its start. The folded logins have no index in any order, and are sorted as they are read.
+ * A term's matches under all the filters, to be sorted: from a rare short term's listed ids (LIKE
+ * then keeps the contract's exact semantics), or from the trigram candidates of the folded logins
+ * (of users with an id filter: one primary-key lookup). Candidates read from users are
+ * materialized: the order's LIMIT stays outside, so PostgreSQL cannot walk an order's index
+ * instead, which reads every row before the first match when they gather far from its start. The
+ * folded logins have no index in any order; a page by number sorts them by their position in it.
  */
-function candidatesSql (access: 'listed' | 'trigrams', filters: FilterName[]): string {
+function candidatesSql (access: 'listed' | 'trigrams', filters: FilterName[], orderBy: OrderBy): Candidates {
   const others = filters.filter((name) => name !== 'username').map((name) => FILTER_SQL[name])
-  const fenced = (sql: string) => `WITH ghusers_candidates AS MATERIALIZED (${sql})`
+  const fromUsers = (sql: string): Candidates => ({
+    cte: `WITH ghusers_candidates AS MATERIALIZED (${sql})`,
+    sorted: (reversed) => postgresOrderSql(orderBy, reversed)
+  })
   if (access === 'listed') {
-    return fenced(`SELECT ${CANDIDATE_COLUMNS} FROM ${TERM_IDS_TABLE} l JOIN users u ON u.id = l.id WHERE ${['l.term = :term', FILTER_SQL.username, ...others].join(' AND ')}`)
+    return fromUsers(`SELECT ${CANDIDATE_COLUMNS} FROM ${TERM_IDS_TABLE} l JOIN users u ON u.id = l.id WHERE ${['l.term = :term', FILTER_SQL.username, ...others].join(' AND ')}`)
   }
-  if (filters.includes('id')) return fenced(`SELECT ${CANDIDATE_COLUMNS} FROM users u WHERE ${[TERM_CANDIDATES, ...others].join(' AND ')}`)
-  return `WITH ghusers_candidates AS (SELECT u.id, u.folded AS username, u.type FROM ${FOLDED_LOGINS_TABLE} u WHERE ${[FOLDED_TERM_CANDIDATES, ...others].join(' AND ')})`
+  if (filters.includes('id')) return fromUsers(`SELECT ${CANDIDATE_COLUMNS} FROM users u WHERE ${[TERM_CANDIDATES, ...others].join(' AND ')}`)
+  const idOrder = ORDER_KEYS[orderBy].column === null
+  const rank = idOrder ? 'u.id' : `u.${foldedRankColumn(orderBy)}`
+  const descending = idOrder && ORDER_KEYS[orderBy].descending
+  return {
+    cte: `WITH ghusers_candidates AS (SELECT u.id, u.folded AS username, u.type, ${rank} AS rank FROM ${FOLDED_LOGINS_TABLE} u ` +
+      `WHERE ${[FOLDED_TERM_CANDIDATES, ...others].join(' AND ')})`,
+    sorted: (reversed) => `u.rank ${descending === reversed ? 'ASC' : 'DESC'}`
+  }
 }
 
 /**
@@ -152,7 +165,7 @@ function resultsSql (plan: Plan, planned: boolean): string {
     return `${jsonArraySql('p.rank')} FROM (SELECT rank, id FROM ${typePositionsTable(orderWithinType(orderBy))} ` +
       'WHERE type = :type AND rank > :offset ORDER BY rank LIMIT :limit) p JOIN users u ON u.id = p.id'
   }
-  const candidates = access === 'listed' || access === 'trigrams' ? candidatesSql(access, filters) : undefined
+  const candidates = access === 'listed' || access === 'trigrams' ? candidatesSql(access, filters, orderBy) : undefined
   // A plan made without the term's total leaves PostgreSQL to choose how to find its matches.
   const filter = (name: FilterName) => name === 'username' && !planned ? TERM_CANDIDATES : FILTER_SQL[name]
   const where = candidates ? [] : filters.map(filter)
@@ -160,7 +173,7 @@ function resultsSql (plan: Plan, planned: boolean): string {
   const columns = candidates ? CANDIDATE_COLUMNS : COLUMNS
   // A page of candidates has their keys: its profiles are read from users, for its rows only.
   const profiles = (rows: string) => candidates
-    ? `(${candidates} ${rows}) p JOIN users u ON u.id = p.id`
+    ? `(${candidates.cte} ${rows}) p JOIN users u ON u.id = p.id`
     : `(${rows}) u`
   const page = candidates ? 'p' : 'u'
   const ordered = (rows: string) => `${jsonArraySql(`${page}.part, ${postgresOrderSql(orderBy)}`)} FROM ${profiles(rows)}`
@@ -170,8 +183,9 @@ function resultsSql (plan: Plan, planned: boolean): string {
   if (start === 'mark') return ordered(keysetRowsSql(filters.includes('type') ? orderWithinType(orderBy) : orderBy, source, columns, where, 'skipping', skipTermlessTypes))
   const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : ''
   // Counted from the end, the page's rows are read in the reverse order; the aggregate puts them back.
+  const sorted = candidates ? candidates.sorted(start === 'end') : postgresOrderSql(orderBy, start === 'end')
   return `${jsonArraySql(postgresOrderSql(orderBy))} FROM ${profiles(`SELECT ${columns} FROM ${source} ` +
-    `${whereSql} ORDER BY ${postgresOrderSql(orderBy, start === 'end')} LIMIT :limit OFFSET :offset`)}`
+    `${whereSql} ORDER BY ${sorted} LIMIT :limit OFFSET :offset`)}`
 }
 
 function totalSql ({ counting, derived, filters }: Plan): string {

@@ -43,12 +43,19 @@ export const DATA_CHANGED_CHANNEL = 'ghusers_data_changed'
  */
 export const FOLDED_USERNAME = 'ghusers_fold(u.username)'
 /**
- * Each login folded, with its id and type, stored in the username order and indexed by trigram: a
- * term's candidates are checked and sorted from its narrow rows, which the username order gathers
- * on few pages (a term is most often part of a name), rather than from users' rows, spread over all
- * of users' pages. Derived data: read only while it matches the data version.
+ * Each login folded, with its id, type and position in the username and type orders, stored in the
+ * username order and indexed by trigram: a term's candidates are checked and sorted from its narrow
+ * rows, which the username order gathers on few pages (a term is most often part of a name), rather
+ * than from users' rows, spread over all of users' pages; and sorted by a number rather than by
+ * text. Derived data: read only while it matches the data version.
  */
 export const FOLDED_LOGINS_TABLE = 'ghusers_folded_logins'
+/** The orders whose positions the folded logins keep (the id orders sort by the id itself). */
+export const FOLDED_RANKED_ORDERS: OrderBy[] = ['username', '-username', 'type', '-type']
+/** The folded logins' column holding a login's position in `orderBy` (one of FOLDED_RANKED_ORDERS). */
+export function foldedRankColumn (orderBy: OrderBy): string {
+  return positionsTable(orderBy).replace('ghusers_order_', 'rank_')
+}
 
 /** Folded usernames in order byte by byte, as SQLite's NOCASE compares them. */
 const FOLDED_USERNAME_ORDER = `${FOLDED_USERNAME} COLLATE "C"`
@@ -147,7 +154,8 @@ const MIGRATIONS = [
   {
     name: '0006-folded-logins',
     sql: `
-      CREATE TABLE ${FOLDED_LOGINS_TABLE} (id bigint NOT NULL, type text NOT NULL, folded text NOT NULL);
+      CREATE TABLE ${FOLDED_LOGINS_TABLE} (id bigint NOT NULL, type text NOT NULL, folded text NOT NULL,
+        ${FOLDED_RANKED_ORDERS.map((orderBy) => `${foldedRankColumn(orderBy)} bigint NOT NULL`).join(', ')});
       CREATE INDEX ${FOLDED_LOGINS_TABLE}_trigrams ON ${FOLDED_LOGINS_TABLE} USING gin (folded gin_trgm_ops);
       UPDATE ghusers_state SET derived_version = -1;`
   }
@@ -242,8 +250,11 @@ export async function rebuildPostgresDerivedData (client: pg.ClientBase): Promis
     GROUP BY t.term, u.type`)
   await rebuildShortTerms(client)
   await client.query(`DELETE FROM ${FOLDED_LOGINS_TABLE}`)
-  await client.query(`INSERT INTO ${FOLDED_LOGINS_TABLE} (id, type, folded)
-    SELECT u.id, u.type, ${FOLDED_USERNAME} FROM users u ORDER BY ${postgresOrderSql('username')}`)
+  // Each position as the positions tables number it (row_number over the same order).
+  const ranks = FOLDED_RANKED_ORDERS.map((orderBy) => ({ column: foldedRankColumn(orderBy), rank: `row_number() OVER (ORDER BY ${postgresOrderSql(orderBy)})` }))
+  await client.query(`INSERT INTO ${FOLDED_LOGINS_TABLE} (id, type, folded, ${ranks.map(({ column }) => column).join(', ')})
+    SELECT * FROM (SELECT u.id, u.type, ${FOLDED_USERNAME}, ${ranks.map(({ column, rank }) => `${rank} AS ${column}`).join(', ')} FROM users u) r
+    ORDER BY ${foldedRankColumn('username')}`)
   // Its trigram index is chosen by its estimates: statistics of the new rows, before autovacuum's.
   await client.query(`ANALYZE ${FOLDED_LOGINS_TABLE}`)
   await client.query(`
