@@ -234,7 +234,7 @@ export function planName (plan: Plan): string {
 export function planValues (
   query: PageQuery, plan: Plan, total?: number, mark?: Mark, rankBefore?: number
 ): Record<string, string | number | null> {
-  const offset = query.after ? 0 : (query.page - 1) * query.pagination
+  const offset = pageOffset(query) ?? 0
   // A cursor's page is read with one row more: whether another page follows.
   let limit = query.pagination + (plan.start === 'after' ? 1 : 0)
   // Known before the read, the total bounds the last page (a cursor's, with its rank at this
@@ -293,7 +293,7 @@ export interface SearchLookupRow {
 export function planSearchPage (
   query: PageQuery, total: number, row: SearchLookupRow, dialect: Pick<PlanOptions, 'trigrams' | 'phrase' | 'listRows'>
 ): { plan: Plan, mark?: Mark } | undefined {
-  const offset = query.after ? 0 : (query.page - 1) * query.pagination
+  const offset = pageOffset(query) ?? 0
   if (total === 0 || offset >= total) return undefined
   const mark = markOf(row)
   const plan = planPage(query, { ...dialect, derived: true, totalKnown: true, total, listed: Boolean(row.listed), marked: Boolean(row.marked), mark })

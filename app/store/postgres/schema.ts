@@ -229,11 +229,21 @@ async function migrate (client: pg.ClientBase): Promise<string[]> {
  */
 export async function rebuildPostgresDerivedData (client: pg.ClientBase): Promise<void> {
   await client.query(LOCK_OUT_WRITERS)
+  await client.query(`DELETE FROM ${FOLDED_LOGINS_TABLE}`)
+  const ranks = FOLDED_RANKED_ORDERS.map((orderBy) => ({ column: foldedRankColumn(orderBy), rank: `row_number() OVER (ORDER BY ${postgresOrderSql(orderBy)})` }))
+  await client.query(`INSERT INTO ${FOLDED_LOGINS_TABLE} (id, type, folded, ${ranks.map(({ column }) => column).join(', ')})
+    SELECT * FROM (SELECT u.id, u.type, ${FOLDED_USERNAME}, ${ranks.map(({ column, rank }) => `${rank} AS ${column}`).join(', ')} FROM users u) r
+    ORDER BY ${foldedRankColumn('username')}`)
+  // Its trigram index is chosen by its estimates: statistics of the new rows, before autovacuum's.
+  await client.query(`ANALYZE ${FOLDED_LOGINS_TABLE}`)
   for (const orderBy of ORDER_BY_VALUES) {
     const table = positionsTable(orderBy)
     await client.query(`DELETE FROM ${table}`)
-    await client.query(`INSERT INTO ${table} (rank, id)
-      SELECT row_number() OVER (ORDER BY ${postgresOrderSql(orderBy)}), u.id FROM users u`)
+    // The username and type orders' positions are the folded logins' own, numbered once.
+    const ranked = FOLDED_RANKED_ORDERS.includes(orderBy)
+      ? `SELECT ${foldedRankColumn(orderBy)}, id FROM ${FOLDED_LOGINS_TABLE} ORDER BY 1`
+      : `SELECT row_number() OVER (ORDER BY ${postgresOrderSql(orderBy)}), u.id FROM users u`
+    await client.query(`INSERT INTO ${table} (rank, id) ${ranked}`)
   }
   for (const orderBy of TYPE_POSITION_ORDERS) {
     const table = typePositionsTable(orderBy)
@@ -249,14 +259,6 @@ export async function rebuildPostgresDerivedData (client: pg.ClientBase): Promis
       FROM generate_series(1, ${KEPT_TERM_LENGTH}) n, generate_series(1, char_length(u.username) - n + 1) i) t
     GROUP BY t.term, u.type`)
   await rebuildShortTerms(client)
-  await client.query(`DELETE FROM ${FOLDED_LOGINS_TABLE}`)
-  // Each position as the positions tables number it (row_number over the same order).
-  const ranks = FOLDED_RANKED_ORDERS.map((orderBy) => ({ column: foldedRankColumn(orderBy), rank: `row_number() OVER (ORDER BY ${postgresOrderSql(orderBy)})` }))
-  await client.query(`INSERT INTO ${FOLDED_LOGINS_TABLE} (id, type, folded, ${ranks.map(({ column }) => column).join(', ')})
-    SELECT * FROM (SELECT u.id, u.type, ${FOLDED_USERNAME}, ${ranks.map(({ column, rank }) => `${rank} AS ${column}`).join(', ')} FROM users u) r
-    ORDER BY ${foldedRankColumn('username')}`)
-  // Its trigram index is chosen by its estimates: statistics of the new rows, before autovacuum's.
-  await client.query(`ANALYZE ${FOLDED_LOGINS_TABLE}`)
   await client.query(`
     DELETE FROM ghusers_type_counts;
     INSERT INTO ghusers_type_counts (type, count) SELECT type, count(*) FROM users GROUP BY type;
