@@ -1,7 +1,7 @@
 // The one query planner of both engines: which filters, which access path, how the total is known;
 // a dialect (sqlite/pageSql.ts, postgres/pageSql.ts) says it in its own SQL.
 import { createHash } from 'node:crypto'
-import type { OrderBy, ProfilesQuery } from '../schemas/profiles.js'
+import { PROFILE_TYPES, type OrderBy, type ProfilesQuery } from '../schemas/profiles.js'
 
 export const FILTER_NAMES = ['username', 'id', 'type'] as const
 export type FilterName = typeof FILTER_NAMES[number]
@@ -143,14 +143,18 @@ export interface PlanOptions {
   marked?: boolean
   mark?: Mark
   /**
-   * The dialect's phrase index matches exactly the logins the term's filter does, and whether its
-   * username order read backwards is the descending username order (no logins equal but for case).
+   * The dialect's phrase index matches exactly the logins the term's filter does; whether its
+   * username order read backwards is the descending username order (no logins equal but for case);
+   * and how many types the file holds (ranges of its type-ordered phrase index).
    */
-  phrase?: { exact: boolean, namesReversible: boolean }
+  phrase?: { exact: boolean, namesReversible: boolean, typeRanges: number }
 }
 
 /** A common short term's mark: how many of its matches there are up to and including the row at `position`. */
 export interface Mark { position: RowPosition, matchesBefore: number }
+
+/** The whole list's -type order is read from its end one type's range after another, for at most this many types (GitHub's). */
+export const REVERSED_TYPE_RANGES = PROFILE_TYPES.length
 
 /** The scope of the whole list's marks; a type's marks have the type as their scope. */
 export const WHOLE_LIST = ''
@@ -196,8 +200,11 @@ export function planPage (query: PageQuery, options: PlanOptions): Plan {
   if (phraseAnswers) {
     let phraseStart: Start = start
     if (marking && mark) phraseStart = 'mark'
-    // The whole list's -type order is read type by type, from its start only.
-    else if (!typed && query.order_by === '-type' && start === 'end') phraseStart = 'offset'
+    // The whole list's -type order is read from its end range by range, where a skipped match costs
+    // about twice one skipped forwards: there only in the list's last third.
+    else if (!typed && query.order_by === '-type' && start === 'end' && (phrase.typeRanges > REVERSED_TYPE_RANGES || offset < 2 * (total! - offset))) {
+      phraseStart = 'offset'
+    }
     return { access: 'phrase', start: phraseStart, counting, derived, filters, orderBy: query.order_by }
   }
   // Where every candidate must be sorted, a term's page takes them however many there are: a walk to

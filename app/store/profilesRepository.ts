@@ -20,6 +20,7 @@ interface TotalRow extends FileMeta, SearchLookupRow {
   total: number | null
   non_ascii_logins: number | null
   username_twins: number | null
+  type_ranges: number
 }
 
 /** The data version's token (the file's random id and its write counter), and whether the derived data matches it. */
@@ -103,7 +104,7 @@ export class ProfilesRepository implements ProfilesSource {
     if (first.total === null && known!.dataVersion !== dataVersion) first = this.totalFirst(query, planPage(query, { ...options, totalKnown: false }))
     const total = first.total ?? known!.total
     // With every login and the term ASCII, a trigram phrase matches exactly the logins LIKE does (see sqlite/pageSql.ts).
-    const phrase = { exact: first.non_ascii_logins === 0 && !NON_ASCII.test(query.username!), namesReversible: first.username_twins === 0 }
+    const phrase = { exact: first.non_ascii_logins === 0 && !NON_ASCII.test(query.username!), namesReversible: first.username_twins === 0, typeRanges: first.type_ranges }
     const search = planSearchPage(query, total, first, { ...options, phrase })
     if (!search) return { dataVersion, total, ...pageEnd(query, total, '[]', dataVersion) }
     const { plan, mark } = search

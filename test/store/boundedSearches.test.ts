@@ -72,6 +72,19 @@ describe.each([['ASCII logins', ascii], ['hostile logins', mixed], ['ASCII login
     await expectTermsAbsentFromATypePages((query) => repository.readPage(query), rows)
   }, 120_000)
 
+  it('read every page of a longer term held by every type in the -type order, the last third from the end range by range, as the contract lists them', () => {
+    for (const username of ['code', 'DEV']) {
+      const listed = expectedIds(rows, { username }, '-type')
+      expect(new Set(rows.filter((row) => listed.includes(row.id)).map((row) => row.type)).size, username).toBe(3)
+      // Pages of 7: some hold the last rows of one type and the first of the next.
+      for (let page = 1; page <= Math.ceil(listed.length / 7) + 1; page++) {
+        const { total, resultsJson } = repository.readPage({ page, pagination: 7, order_by: '-type', username })
+        const ids = (JSON.parse(resultsJson) as Profile[]).map((row) => row.id)
+        expect({ total, ids }, `${username} page ${page}`).toEqual({ total: listed.length, ids: listed.slice((page - 1) * 7, page * 7) })
+      }
+    }
+  })
+
   it('walk the longer terms by cursor, in every order, with and without a type, as the contract lists them', async () => {
     for (const username of terms.filter((term) => term.length >= 3)) {
       for (const type of [undefined, 'User', 'Bot'] as const) {

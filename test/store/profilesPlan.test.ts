@@ -142,13 +142,18 @@ describe('walks by after', () => {
 })
 
 describe('the planner', () => {
-  const options = { derived: true, totalKnown: true, trigrams: { length: 3, idOrdered: true }, total: 100_000, phrase: { exact: true, namesReversible: true } }
+  const options = { derived: true, totalKnown: true, trigrams: { length: 3, idOrdered: true }, total: 100_000, phrase: { exact: true, namesReversible: true, typeRanges: 3 } }
   const query = (more: Partial<PageQuery>): PageQuery => ({ page: 1, pagination: 20, order_by: 'id', ...more })
   const mark = { matchesBefore: 50_000, position: { key: 'ana', id: 7 } }
 
   it('reads a longer term from a phrase index: within a type, in the type orders, after a cursor, after a mark', () => {
     expect(planPage(query({ username: 'alice', type: 'User', order_by: '-username', page: 4000 }), options)).toMatchObject({ access: 'phrase', start: 'end' })
-    expect(planPage(query({ username: 'alice', order_by: '-type', page: 4000 }), options)).toMatchObject({ access: 'phrase', start: 'offset' })
+    // The whole list's -type order from its end only in its last third (100,000 matches: 5,000 pages), and for at most three types.
+    expect(planPage(query({ username: 'alice', order_by: '-type', page: 3000 }), options)).toMatchObject({ access: 'phrase', start: 'offset' })
+    expect(planPage(query({ username: 'alice', order_by: '-type', page: 3400 }), options)).toMatchObject({ access: 'phrase', start: 'end' })
+    expect(planPage(query({ username: 'alice', order_by: '-type', page: 5000 }), options)).toMatchObject({ access: 'phrase', start: 'end' })
+    const fourTypes = { ...options, phrase: { ...options.phrase, typeRanges: 4 } }
+    expect(planPage(query({ username: 'alice', order_by: '-type', page: 5000 }), fourTypes)).toMatchObject({ access: 'phrase', start: 'offset' })
     expect(planPage(query({ username: 'alice', order_by: 'type', after: { key: 'User', id: 5 } }), options)).toMatchObject({ access: 'phrase', start: 'after' })
     expect(planPage(query({ username: 'ana', order_by: 'username', page: 3000 }), { ...options, marked: true, mark })).toMatchObject({ access: 'phrase', start: 'mark' })
     expect(planPage(query({ username: 'ana', order_by: 'username' }), { ...options, marked: true })).toMatchObject({ access: 'phrase', start: 'offset' })
@@ -156,10 +161,10 @@ describe('the planner', () => {
 
   it('keeps to the marks, or the scans, where no phrase index answers exactly', () => {
     expect(planPage(query({ username: 'an', page: 3000 }), { ...options, marked: true, mark })).toMatchObject({ access: 'scan', start: 'mark' })
-    const inexact = { ...options, phrase: { exact: false, namesReversible: true } }
+    const inexact = { ...options, phrase: { exact: false, namesReversible: true, typeRanges: 3 } }
     expect(planPage(query({ username: 'ana', page: 3000 }), { ...inexact, marked: true, mark })).toMatchObject({ access: 'scan', start: 'mark' })
     expect(planPage(query({ username: 'alice', type: 'Bot' }), inexact).access).not.toBe('phrase')
-    const twins = { ...options, phrase: { exact: true, namesReversible: false } }
+    const twins = { ...options, phrase: { exact: true, namesReversible: false, typeRanges: 3 } }
     expect(planPage(query({ username: 'alice', type: 'User', order_by: '-username' }), twins).access).not.toBe('phrase')
     expect(planPage(query({ username: 'alice', id: 5 }), options).access).not.toBe('phrase')
   })

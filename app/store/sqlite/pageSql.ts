@@ -5,7 +5,7 @@ import {
   NAME_TRIGRAMS, orderSql, positionsTable, PROFILE_JSON_TABLE, profileJsonSql, TERM_COUNTS_TABLE, TERM_IDS_TABLE, TYPE_ID_TRIGRAMS,
   TYPE_NAME_TRIGRAMS, typePositionsTable, USERNAME_TRIGRAMS
 } from '../derivedData.js'
-import { ORDER_KEYS, orderWithinType, termCountedByType, type FilterName, type Plan, type Start, type Trigrams } from '../profilesPlan.js'
+import { ORDER_KEYS, orderWithinType, REVERSED_TYPE_RANGES, termCountedByType, type FilterName, type Plan, type Start, type Trigrams } from '../profilesPlan.js'
 import { TERM_MARKED, TERM_MARKS_TABLE } from '../termMarks.js'
 
 // SQLite (built with STAT4, as better-sqlite3 is) compiles a statement again on every run when
@@ -190,10 +190,10 @@ function fromPosition (start: Start): boolean {
 const TYPE_RANGES_DESCENDING = `SELECT type, before, count FROM (${TYPE_RANGES}) ORDER BY type DESC LIMIT -1`
 
 /**
- * The whole list's matches in the -type order: the type-ordered index, one type's range after
- * another (the join yields each range's matches in turn), so only the page's rows are sorted.
- * After a cursor or a mark, from the position of the first row after it: the rest of its type's
- * range, then the ranges below.
+ * The whole list's matches in the -type order from its start: the type-ordered index, one type's
+ * range after another (the join yields each range's matches in turn), so only the page's rows are
+ * sorted. After a cursor or a mark, from the position of the first row after it: the rest of its
+ * type's range, then the ranges below.
  */
 function descendingTypePhraseRowsSql (start: Start): string {
   // The first row's position, read once (f.first); one bound each way (FTS5 seeks by one): the
@@ -210,13 +210,33 @@ function descendingTypePhraseRowsSql (start: Start): string {
 }
 
 /**
+ * The whole list's matches in the -type order counted from its end: each type's range of the
+ * type-ordered index read backwards, the lowest type first, each its own co-routine that skips
+ * inside the index; then the page put back in order. A range skips what the ranges below it did
+ * not, counted when the read reaches it (a range that does not exist is empty).
+ */
+function descendingTypePhraseFromEndSql (): string {
+  const nth = (index: number, column: string) => `coalesce((SELECT ${column} FROM (${TYPE_RANGES}) ORDER BY type LIMIT 1 OFFSET ${index}), 0)`
+  const matches = Array.from({ length: REVERSED_TYPE_RANGES }, (_, index) => {
+    const below = nth(index, 'before')
+    const skip = index === 0
+      ? '@offset'
+      : `max(0, @offset - (SELECT count(*) FROM ${TYPE_ID_TRIGRAMS} x WHERE x.${TYPE_ID_TRIGRAMS} MATCH @trigramQuery AND x.rowid <= ${below}))`
+    return `SELECT * FROM (SELECT ${index} AS part, x.rowid AS rank FROM ${TYPE_ID_TRIGRAMS} x WHERE x.${TYPE_ID_TRIGRAMS} MATCH @trigramQuery ` +
+      `AND x.rowid > ${below} AND x.rowid <= ${nth(index, 'before + count')} ORDER BY x.rowid DESC ${LIMIT} OFFSET ${skip})`
+  })
+  return `SELECT p.id FROM (SELECT * FROM (${matches.join(' UNION ALL ')}) ${LIMIT}) e ` +
+    `CROSS JOIN ${positionsTable('type')} p ON p.rank = e.rank ORDER BY e.part DESC, e.rank`
+}
+
+/**
  * A page of a term's matches from a trigram phrase index alone, as ids, with no row read per
  * skipped match. From the end, it is read backwards and put back in order; after a cursor or a
  * mark, it starts at the position of the first row after that row.
  */
 function phraseRowsSql ({ start, orderBy, filters }: Plan): string {
   const typed = filters.includes('type')
-  if (!typed && orderBy === '-type') return descendingTypePhraseRowsSql(start)
+  if (!typed && orderBy === '-type') return start === 'end' ? descendingTypePhraseFromEndSql() : descendingTypePhraseRowsSql(start)
   const order = typed ? orderWithinType(orderBy) : orderBy
   const { descending } = ORDER_KEYS[order]
   const direction = (reversed: boolean) => descending === reversed ? 'ASC' : 'DESC'
@@ -344,7 +364,7 @@ export function totalFirstSql (plan: Plan, listable: boolean, markable: boolean)
     ? `EXISTS (SELECT 1 FROM ${TERM_MARKS_TABLE} WHERE ${TERM_MARKED} AND term = @term) AS marked, m.matches_before AS mark_matches_before, m.after_key AS mark_after_key, ` +
       'm.after_id AS mark_after_id'
     : '0 AS marked, NULL AS mark_matches_before, NULL AS mark_after_key, NULL AS mark_after_id'
-  const phrase = metaColumns(['non_ascii_logins', 'username_twins'])
+  const phrase = `${metaColumns(['non_ascii_logins', 'username_twins'])}, (SELECT count(*) FROM ghusers_type_counts) AS type_ranges`
   const lastMark = markable ? ` FROM (SELECT 1) LEFT JOIN ${LAST_MARK} m ON 1` : ''
   return `SELECT ${META_COLUMNS}, ${totalSql(plan)} AS total, ${listed} AS listed, ${marks}, ${phrase}${lastMark}`
 }
