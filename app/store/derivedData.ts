@@ -2,8 +2,9 @@
 // JSON, counts, the short terms' lists and marks, trigram indexes.
 import type { Database } from 'better-sqlite3'
 import { ORDER_BY_VALUES, type OrderBy } from '../schemas/profiles.js'
+import { KEPT_LONG_TERM_MATCHES, LongTermCounts } from './longTerms.js'
 import { markWalks, TERM_MARKS_TABLE, walkReadsType, type MarkColumn } from './termMarks.js'
-import { LISTED_TERM_LENGTH, RARE_TERM_MATCHES, TYPE_POSITION_ORDERS } from './profilesPlan.js'
+import { KEPT_TERM_LENGTH, LISTED_TERM_LENGTH, RARE_TERM_MATCHES, TYPE_POSITION_ORDERS } from './profilesPlan.js'
 import { ASCII_TERM_CODES, asciiTerm, asciiTermCode, forEachAsciiTerm, NON_ASCII, shortTerms, TRIPLES } from './usernameTerms.js'
 
 /**
@@ -227,6 +228,20 @@ function rebuildTermCounts (db: Database): CountedTerms {
   }
 }
 
+/** Counts the common longer terms per type (longTerms.ts) in two passes over the logins, from the short terms' counts. */
+function rebuildLongTermCounts (db: Database): void {
+  const base = db.prepare(`SELECT term FROM ${TERM_COUNTS_TABLE} WHERE length(term) = ${KEPT_TERM_LENGTH}
+    GROUP BY term HAVING sum(count) > ${KEPT_LONG_TERM_MATCHES}`).pluck().all() as string[]
+  const counts = new LongTermCounts(base)
+  const logins = db.prepare('SELECT CAST(username AS TEXT), CAST(type AS TEXT) FROM users').raw()
+  while (counts.searching) {
+    for (const [username, type] of logins.iterate() as Iterable<[string, string]>) counts.add(username, type)
+    counts.endPass()
+  }
+  const insert = db.prepare(`INSERT INTO ${TERM_COUNTS_TABLE} (term, type, count) VALUES (?, ?, ?)`)
+  for (const row of counts.rows()) insert.run(...row)
+}
+
 /** Lists the ids of the logins holding each rare term, term by term in id order (the table's own order). */
 function rebuildTermIds (db: Database, rare: RareTerms): void {
   db.exec(`DELETE FROM ${TERM_IDS_TABLE}`)
@@ -265,6 +280,7 @@ export function rebuildDerivedData (db: Database): void {
         SELECT u.type, row_number() OVER (PARTITION BY u.type ORDER BY ${orderSql(orderBy, 'u')}), u.id FROM users u;`)
   }
   const { rare, common } = rebuildTermCounts(db)
+  rebuildLongTermCounts(db)
   rebuildTermIds(db, rare)
   rebuildTermMarks(db, common)
   // With every login ASCII, a trigram phrase matches exactly the logins LIKE does (see sqlite/pageSql.ts).

@@ -18,22 +18,27 @@ interface Counts { sql: string, usesDerived: boolean }
 
 const BY_TYPE = 'SELECT CAST(u.type AS TEXT) AS type, count(*) AS n'
 
+/** A term's counts kept by the seed: a short one's (no index answers one), a common longer one's (longTerms.ts). */
+const KEPT_COUNTS = `SELECT type, count AS n FROM ${TERM_COUNTS_TABLE} WHERE term = @term`
+
 /**
- * Rows per type among the logins containing the term: the seed's kept counts for a short term (no
- * index answers one); for a longer one, the type-ordered phrase index, range by range, where it is
- * exact, else the trigram candidates, each read and compared; without current derived data, a scan.
+ * Rows per type among the logins containing the term: the seed's kept counts for a short term; for a
+ * longer one, its kept counts if it is a common one, else the type-ordered phrase index, range by
+ * range, where it is exact, else the trigram candidates, each read and compared; without current
+ * derived data, a scan.
  */
 function usernameCounts (useDerived: boolean, term: string): Counts {
-  if (useDerived && [...term].length <= KEPT_TERM_LENGTH) {
-    return { sql: `SELECT type, count AS n FROM ${TERM_COUNTS_TABLE} WHERE term = @term`, usesDerived: true }
-  }
+  if (useDerived && [...term].length <= KEPT_TERM_LENGTH) return { sql: KEPT_COUNTS, usesDerived: true }
   if (useDerived && [...term].length >= TRIGRAM_LENGTH) {
+    const notKept = `NOT EXISTS (${KEPT_COUNTS})`
     // A type another tool stored as a number or blob counts under its text, as a scan's CAST counts it.
     const exact = `SELECT CAST(r.type AS TEXT) AS type, sum((SELECT count(*) FROM ${TYPE_ID_TRIGRAMS} x WHERE x.${TYPE_ID_TRIGRAMS} ` +
-      `MATCH @trigramQuery AND x.rowid > r.before AND x.rowid <= r.before + r.count)) AS n FROM (${TYPE_RANGES}) r WHERE ${PHRASE_IS_EXACT} GROUP BY 1`
-    const compared = `${BY_TYPE} FROM ${USERNAME_TRIGRAMS} t JOIN users u ON u.id = t.rowid ` +
-      `WHERE t.${USERNAME_TRIGRAMS} MATCH @trigramQuery AND ${FILTER_SQL.username} AND NOT (${PHRASE_IS_EXACT}) GROUP BY 1`
-    return { sql: `${exact} UNION ALL ${compared}`, usesDerived: true }
+      `MATCH @trigramQuery AND x.rowid > r.before AND x.rowid <= r.before + r.count)) AS n FROM (${TYPE_RANGES}) r ` +
+      `WHERE ${PHRASE_IS_EXACT} AND ${notKept} GROUP BY 1`
+    // The conditions in a row read first: in the WHERE clause, SQLite tests them on every candidate.
+    const compared = `${BY_TYPE} FROM (SELECT 1 WHERE NOT (${PHRASE_IS_EXACT}) AND ${notKept}) CROSS JOIN ${USERNAME_TRIGRAMS} t ` +
+      `JOIN users u ON u.id = t.rowid WHERE t.${USERNAME_TRIGRAMS} MATCH @trigramQuery AND ${FILTER_SQL.username} GROUP BY 1`
+    return { sql: `${KEPT_COUNTS} UNION ALL ${exact} UNION ALL ${compared}`, usesDerived: true }
   }
   return { sql: `${BY_TYPE} FROM users u WHERE ${FILTER_SQL.username} GROUP BY 1`, usesDerived: false }
 }

@@ -259,7 +259,8 @@ export function planValues (
     values.afterId = mark!.position.id
     values.afterKey = mark!.position.key
   }
-  if (query.username !== undefined && (plan.counting === 'kept' || plan.access === 'listed')) values.term = foldTerm(query.username)
+  // The folded term finds its kept counts (a short one's, or a common longer one's) and its listed ids.
+  if (query.username !== undefined) values.term = foldTerm(query.username)
   if (query.id !== undefined) values.id = query.id
   if (query.type !== undefined) values.type = query.type
   if (query.after) {

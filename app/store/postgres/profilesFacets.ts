@@ -14,10 +14,9 @@ interface FacetsRow extends StateRow { counts: Record<string, number> }
 const BY_TYPE = 'SELECT u.type AS type, count(*) AS n FROM users u'
 const USERNAME_LIKE = `${FOLDED_USERNAME} LIKE $1 ESCAPE '\\'`
 
-/** Rows per type among the logins containing the term ($1), from the folded logins while they match the data, else from users. */
-function usernameCountsSql (useDerived: boolean): string {
-  if (useDerived) return `SELECT u.type AS type, count(*) AS n FROM ${FOLDED_LOGINS_TABLE} u WHERE ${foldedLoginsLike('$1')} GROUP BY 1`
-  return `${BY_TYPE} WHERE ${USERNAME_LIKE} GROUP BY 1`
+/** Rows per type among the folded logins containing the term (its pattern the parameter `pattern`), while they match the data. */
+function foldedCountsSql (pattern: string): string {
+  return `SELECT u.type AS type, count(*) AS n FROM ${FOLDED_LOGINS_TABLE} u WHERE ${foldedLoginsLike(pattern)} GROUP BY 1`
 }
 
 /** Rows per type matching username and id (never type: each type's count ignores it), and its values. */
@@ -32,11 +31,18 @@ function typeCounts (filters: ProfileFilters, useDerived: boolean): { sql: strin
     }
   }
   if (filters.username !== undefined) {
-    // A short term's counts are kept by the seed: no index answers one.
-    if (useDerived && [...filters.username].length <= KEPT_TERM_LENGTH) {
-      return { sql: `SELECT type, count AS n FROM ${TERM_COUNTS_TABLE} WHERE term = $1`, values: [foldTerm(filters.username)], usesDerived: true }
+    // A short term's counts are kept by the seed (no index answers one), and a common longer one's (longTerms.ts).
+    const kept = `SELECT type, count AS n FROM ${TERM_COUNTS_TABLE} WHERE term = $1`
+    const term = foldTerm(filters.username)
+    if (useDerived && [...filters.username].length <= KEPT_TERM_LENGTH) return { sql: kept, values: [term], usesDerived: true }
+    if (useDerived) {
+      return {
+        sql: `${kept} UNION ALL SELECT * FROM (${foldedCountsSql('$2')}) c WHERE NOT EXISTS (${kept})`,
+        values: [term, foldedContainsPattern(filters.username)],
+        usesDerived: true
+      }
     }
-    return { sql: usernameCountsSql(useDerived), values: [foldedContainsPattern(filters.username)], usesDerived: useDerived }
+    return { sql: `${BY_TYPE} WHERE ${USERNAME_LIKE} GROUP BY 1`, values: [foldedContainsPattern(filters.username)], usesDerived: false }
   }
   if (useDerived) return { sql: 'SELECT type, count AS n FROM ghusers_type_counts', values: [], usesDerived: true }
   // Another tool wrote users since the counts were kept: the users_type index, read whole.

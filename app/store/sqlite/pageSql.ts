@@ -286,17 +286,21 @@ function rowsSql (plan: Plan): string {
 export const PHRASE_IS_EXACT = "@asciiTerm AND (SELECT value FROM ghusers_meta WHERE key = 'non_ascii_logins') = 0"
 
 /**
- * Logins holding a term of three or more characters (of one type, if filtered), counted from a
- * phrase index alone where it is exact; otherwise each trigram candidate is read and compared.
+ * Logins holding a term of three or more characters (of one type, if filtered): a common longer
+ * term's count kept by the seed (longTerms.ts: it has a row for every type, so none means it was not
+ * kept); else counted from a phrase index alone where it is exact; otherwise each trigram candidate
+ * is read and compared.
  */
 function trigramCountSql (filters: FilterName[]): string {
   const where = filters.map((name) => FILTER_SQL[name])
   const compared = `(SELECT count(*) FROM ${TRIGRAM_SOURCE} WHERE ${[TRIGRAM_MATCH, ...where].join(' AND ')})`
   if (filters.includes('id')) return compared
-  const exact = filters.includes('type')
+  const typed = filters.includes('type')
+  const kept = `(SELECT sum(count) FROM ${TERM_COUNTS_TABLE} WHERE term = @term${typed ? ' AND type = @type' : ''})`
+  const exact = typed
     ? `(SELECT count(*) FROM ${TYPE_ID_TRIGRAMS} x WHERE x.${TYPE_ID_TRIGRAMS} MATCH @trigramQuery AND ${IN_TYPE_RANGE})`
     : `(SELECT count(*) FROM ${USERNAME_TRIGRAMS} t WHERE ${TRIGRAM_MATCH})`
-  return `CASE WHEN ${PHRASE_IS_EXACT} THEN ${exact} ELSE ${compared} END`
+  return `coalesce(${kept}, CASE WHEN ${PHRASE_IS_EXACT} THEN ${exact} ELSE ${compared} END)`
 }
 
 function totalSql ({ access, counting, filters }: Plan): string {
