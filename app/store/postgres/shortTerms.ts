@@ -39,58 +39,55 @@ export async function rebuildShortTerms (client: pg.ClientBase): Promise<void> {
   for (const { walk, marking } of markWalks(common, counted!.accounts)) {
     const marks = marking()
     const order = walk.order.map(([column, direction]) => `${columnSql(column)} ${direction}`).join(', ')
-    await client.query(`DECLARE ghusers_walk NO SCROLL CURSOR FOR
-      SELECT u.id, u.username, ${walkReadsType(walk) ? 'u.type' : 'NULL'} FROM users u ORDER BY ${order}`)
-    for (;;) {
-      const { rows: batch } = await client.query<[number, string, string | null]>({ text: `FETCH ${BATCH} FROM ghusers_walk`, rowMode: 'array' })
-      for (const [id, username, type] of batch) marks.add(id, username, username, type)
-      if (batch.length < BATCH) break
-    }
-    await client.query('CLOSE ghusers_walk')
+    await forEachRow<[number, string, string | null]>(client, `SELECT u.id, u.username, ${walkReadsType(walk) ? 'u.type' : 'NULL'} FROM users u ORDER BY ${order}`,
+      ([id, username, type]) => marks.add(id, username, username, type))
     await writeMarks(client, marks.marks())
   }
 }
 
 /**
- * Counts the common longer terms per type from the folded logins (filled first), one pass over them
- * per length, from the common short terms' counts (filled first); inside the caller's transaction.
+ * Counts the common longer terms per type (longTerms.ts) in two passes over the folded logins (filled
+ * first), from the short terms' counts (filled first); inside the caller's transaction.
  */
 export async function rebuildLongTermCounts (client: pg.ClientBase): Promise<void> {
   const { rows } = await client.query<{ term: string }>(`SELECT term FROM ${TERM_COUNTS_TABLE} WHERE char_length(term) = ${KEPT_TERM_LENGTH}
     GROUP BY term HAVING sum(count) > ${KEPT_LONG_TERM_MATCHES}`)
   const counts = new LongTermCounts(rows.map((row) => row.term))
   while (counts.searching) {
-    await client.query(`DECLARE ghusers_logins NO SCROLL CURSOR FOR SELECT folded, type FROM ${FOLDED_LOGINS_TABLE}`)
-    for (;;) {
-      const { rows: batch } = await client.query<[string, string]>({ text: `FETCH ${BATCH} FROM ghusers_logins`, rowMode: 'array' })
-      for (const [folded, type] of batch) counts.add(folded, type)
-      if (batch.length < BATCH) break
-    }
-    await client.query('CLOSE ghusers_logins')
+    await forEachRow<[string, string]>(client, `SELECT folded, type FROM ${FOLDED_LOGINS_TABLE}`, ([folded, type]) => counts.add(folded, type))
     counts.endPass()
   }
-  let columns: unknown[][] = [[], [], []]
-  const flush = async () => {
-    await client.query(`INSERT INTO ${TERM_COUNTS_TABLE} (term, type, count) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])`, columns)
-    columns = [[], [], []]
+  await insertRows(client, TERM_COUNTS_TABLE, [['term', 'text[]'], ['type', 'text[]'], ['count', 'bigint[]']], counts.rows())
+}
+
+/** Calls `visit` with each row of `sql`, fetched BATCH rows at a time from a cursor (it needs the caller's transaction). */
+async function forEachRow<Row extends unknown[]> (client: pg.ClientBase, sql: string, visit: (row: Row) => void): Promise<void> {
+  await client.query(`DECLARE ghusers_rows NO SCROLL CURSOR FOR ${sql}`)
+  for (;;) {
+    const { rows } = await client.query<Row>({ text: `FETCH ${BATCH} FROM ghusers_rows`, rowMode: 'array' })
+    rows.forEach(visit)
+    if (rows.length < BATCH) break
   }
-  for (const row of counts.rows()) {
-    row.forEach((value, index) => columns[index]!.push(value))
-    if (columns[0]!.length === BATCH) await flush()
+  await client.query('CLOSE ghusers_rows')
+}
+
+/** Writes `rows` into `table`'s `columns` (each with its PostgreSQL array type), BATCH rows a statement. */
+async function insertRows (client: pg.ClientBase, table: string, columns: Array<[name: string, arrayType: string]>, rows: Iterable<unknown[]>): Promise<void> {
+  const sql = `INSERT INTO ${table} (${columns.map(([name]) => name).join(', ')})
+    SELECT * FROM unnest(${columns.map(([, arrayType], index) => `$${index + 1}::${arrayType}`).join(', ')})`
+  let batch: unknown[][] = columns.map(() => [])
+  for (const row of rows) {
+    row.forEach((value, index) => batch[index]!.push(value))
+    if (batch[0]!.length === BATCH) {
+      await client.query(sql, batch)
+      batch = columns.map(() => [])
+    }
   }
-  if (columns[0]!.length) await flush()
+  if (batch[0]!.length) await client.query(sql, batch)
 }
 
 async function writeMarks (client: pg.ClientBase, marks: Iterable<MarkRow>): Promise<void> {
-  let columns: unknown[][] = [[], [], [], [], [], [], []]
-  const flush = async () => {
-    await client.query(`INSERT INTO ${TERM_MARKS_TABLE} (scope, order_by, term, block, matches_before, after_key, after_id)
-      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[], $5::bigint[], $6::text[], $7::bigint[])`, columns)
-    columns = [[], [], [], [], [], [], []]
-  }
-  for (const mark of marks) {
-    mark.forEach((value, index) => columns[index]!.push(value))
-    if (columns[0]!.length === BATCH) await flush()
-  }
-  if (columns[0]!.length) await flush()
+  await insertRows(client, TERM_MARKS_TABLE, [
+    ['scope', 'text[]'], ['order_by', 'text[]'], ['term', 'text[]'], ['block', 'integer[]'], ['matches_before', 'bigint[]'], ['after_key', 'text[]'], ['after_id', 'bigint[]']
+  ], marks)
 }
