@@ -233,9 +233,14 @@ function rebuildLongTermCounts (db: Database): void {
   const base = db.prepare(`SELECT term FROM ${TERM_COUNTS_TABLE} WHERE length(term) = ${KEPT_TERM_LENGTH}
     GROUP BY term HAVING sum(count) > ${KEPT_LONG_TERM_MATCHES}`).pluck().all() as string[]
   const counts = new LongTermCounts(base)
-  const logins = db.prepare('SELECT CAST(username AS TEXT), CAST(type AS TEXT) FROM users').raw()
+  const logins = db.prepare('SELECT username, type FROM users').raw()
   while (counts.searching) {
-    for (const [username, type] of logins.iterate() as Iterable<[string, string]>) counts.add(username, type)
+    for (const [username, type] of logins.iterate() as Iterable<[unknown, unknown]>) {
+      // LIKE matches no blob and stops at a NUL, and a type filter finds no type stored as other than
+      // text (another tool's rows): in such a file, longer terms are counted, none kept.
+      if (typeof username !== 'string' || typeof type !== 'string' || username.includes('\0')) return
+      counts.add(username, type)
+    }
     counts.endPass()
   }
   const insert = db.prepare(`INSERT INTO ${TERM_COUNTS_TABLE} (term, type, count) VALUES (?, ?, ?)`)

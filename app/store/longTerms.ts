@@ -2,10 +2,14 @@
 // more than KEPT_LONG_TERM_MATCHES logins. Each engine's rebuild counts them per type, as it counts
 // the short terms, so that such a term's total and facets are read, not counted, however many
 // accounts there are; any other longer term is counted, at the cost of its few matches.
+import { PROFILE_TYPES } from '../schemas/profiles.js'
 import { foldTerm, KEPT_TERM_LENGTH, SORTED_TERM_MATCHES } from './profilesPlan.js'
 import { NON_ASCII } from './usernameTerms.js'
 
-/** A longer term held by more logins than this has its counts kept. */
+/**
+ * A longer term held by more logins than this has its counts kept: the matches the planner would
+ * rather not count or sort on every request (SORTED_TERM_MATCHES).
+ */
 export const KEPT_LONG_TERM_MATCHES = SORTED_TERM_MATCHES
 
 interface Tally { login: number, byType: Map<string, number> }
@@ -36,7 +40,8 @@ export class LongTermCounts {
   /** The code of each window of the current login (of the pass's width), -1 where it holds a character outside ASCII. */
   private readonly windows: number[] = []
   private readonly kept: Array<[term: string, byType: Map<string, number>]> = []
-  private readonly types = new Set<string>()
+  /** GitHub's types, and any other the logins hold: a type filter finds a kept term's count, 0 included. */
+  private readonly types = new Set<string>(PROFILE_TYPES)
 
   /** From the common terms of KEPT_TERM_LENGTH characters (folded, as the seed counted them); `matches` is the bar. */
   constructor (commonShort: Iterable<string>, private readonly matches = KEPT_LONG_TERM_MATCHES) {
@@ -111,8 +116,8 @@ export class LongTermCounts {
   }
 
   /**
-   * Each common longer term's count in every type the logins hold, 0 included: a longer term
-   * without rows was not kept (a short term's missing row is a count of 0).
+   * Each common longer term's count in every type, 0 included: a longer term without rows was not
+   * kept (a short term's missing row is a count of 0).
    */
   * rows (): Generator<[term: string, type: string, count: number]> {
     for (const [term, byType] of this.kept) {

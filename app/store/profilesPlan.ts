@@ -272,8 +272,8 @@ export function planValues (
 
 /**
  * What a search's first statement looks up beside its total (each dialect's `totalFirstSql`): a
- * short term's listed ids, when its count is kept (then no id filter makes the list pointless and the
- * folded term is bound); whether it is marked, and its last mark before the page (which only a page
+ * short term's listed ids, when its count is kept (then no id filter makes the list pointless);
+ * whether it is marked, and its last mark before the page (which only a page
  * by number uses: a cursor's page starts at its cursor).
  */
 export function searchLookups (query: PageQuery, plan: Plan): { listable: boolean, markable: boolean, values: Record<string, string> } {

@@ -135,3 +135,17 @@ it('marks the file\'s common three-character term in every order (its pages abov
   db.close()
   expect(marked).toEqual(expect.arrayContaining([':id', ':-id', ':username', ':-username', ':type', ':-type', 'Organization:username', 'User:-id']))
 })
+
+it('reads every page of the -type order of a file holding two types, the last third from the end range by range, as the contract lists them', async () => {
+  const profiles: Profile[] = Array.from({ length: 300 }, (_, n) => {
+    const username = n % 3 ? `code-${n}` : `x${n}Code`
+    return { id: 1_000 + n * 3, username, avatar_url: `https://avatars.githubusercontent.com/u/${1_000 + n * 3}?v=4`, type: n % 4 ? 'User' : 'Organization', url: `https://github.com/${username}` }
+  })
+  const repository = new ProfilesRepository(openReadOnlyDatabase(await seededFile('two-types.db', profiles)))
+  const listed = expectedIds(profiles, { username: 'code' }, '-type')
+  for (let page = 1; page <= Math.ceil(listed.length / 7) + 1; page++) {
+    const { total, resultsJson } = repository.readPage({ page, pagination: 7, order_by: '-type', username: 'code' })
+    const ids = (JSON.parse(resultsJson) as Profile[]).map((row) => row.id)
+    expect({ total, ids }, `page ${page}`).toEqual({ total: listed.length, ids: listed.slice((page - 1) * 7, page * 7) })
+  }
+})

@@ -4,11 +4,11 @@ import { copyFileSync } from 'node:fs'
 import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import type { Profile } from '../../app/schemas/profiles.js'
+import { PROFILE_TYPES, type Profile } from '../../app/schemas/profiles.js'
 import { sampleAccounts } from '../../app/seed/sampleAccounts.js'
 import { seedDatabase } from '../../app/seed/seedDatabase.js'
 import { seedPostgres } from '../../app/seed/seedPostgres.js'
-import { openReadOnlyDatabase } from '../../app/store/database.js'
+import { openReadOnlyDatabase, prepareDatabaseFile } from '../../app/store/database.js'
 import { TERM_COUNTS_TABLE } from '../../app/store/derivedData.js'
 import { KEPT_LONG_TERM_MATCHES, LongTermCounts } from '../../app/store/longTerms.js'
 import { openPostgresPool } from '../../app/store/postgres/connection.js'
@@ -42,7 +42,7 @@ function longTermsByBruteForce (rows: Array<{ username: string, type: string }>,
       byType.set(type, (byType.get(type) ?? 0) + 1)
     }
   }
-  const types = new Set(rows.map((row) => row.type))
+  const types = new Set([...PROFILE_TYPES, ...rows.map((row) => row.type)])
   const kept: Counts = new Map()
   for (const [term, byType] of counts) {
     if ([...byType.values()].reduce((sum, count) => sum + count, 0) <= bar) continue
@@ -88,6 +88,13 @@ describe('the search for common longer terms', () => {
     expect(found).toEqual(longTermsByBruteForce(rows, 20))
     expect(found.get('nakam')).toEqual(new Map([['User', 40], ['Bot', 20], ['Organization', 15]]))
     expect(found.has('nakamura')).toBe(true)
+    // Every type has a count, those no login of the term holds too (a type filter reads the kept 0).
+    const users = new LongTermCounts(short, 20)
+    while (users.searching) {
+      for (const { username } of rows) users.add(username, 'User')
+      users.endPass()
+    }
+    expect([...users.rows()].filter(([term]) => term === 'nakam')).toEqual([['nakam', 'User', 75], ['nakam', 'Organization', 0], ['nakam', 'Bot', 0]])
     // Two passes: the terms one character longer than the short ones, then every longer one.
     expect(passes).toBe(2)
     expect(Math.max(...[...found.keys()].map((term) => term.length))).toBeGreaterThan(KEPT_TERM_LENGTH + 8)
@@ -137,6 +144,21 @@ describe('a file with a common longer term', async () => {
     expect(total('wxyz', 'User')).toBe(expected.get('wxyz')!.get('User')! + 7)
     expect(facets.read({ username: 'wxyz' }).type.User).toBe(expected.get('wxyz')!.get('User')! + 7)
     expect(total('wxyzq')).toBe(rows.filter((row) => asciiLower(row.username).includes('wxyzq')).length)
+  })
+
+  it('keeps no longer term once another tool wrote a login LIKE does not read as text, and counts them exactly', async () => {
+    const copy = join(temporaryDirectory(), 'blob.db')
+    copyFileSync(path, copy)
+    const writer = new BetterSqlite3(copy)
+    writer.prepare("INSERT INTO users (id, username, avatar_url, type, url) VALUES (999999999, CAST('blob-wxyz' AS BLOB), 'a', 'User', 'u')").run()
+    writer.close()
+    expect((await prepareDatabaseFile(copy)).rebuilt).toBe(true)
+    const db = new BetterSqlite3(copy, { readonly: true })
+    expect(db.prepare(KEPT_SQL).all()).toEqual([])
+    db.close()
+    const repository = new ProfilesRepository(openReadOnlyDatabase(copy))
+    // LIKE does not match the blob: the total is the text logins'.
+    expect(repository.readPage({ page: 1, pagination: 5, order_by: 'id', username: 'wxyz' }).total).toBe(COMMON_LONG_TERM_PROFILES.length)
   })
 })
 

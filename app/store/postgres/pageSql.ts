@@ -190,18 +190,15 @@ function resultsSql (plan: Plan, planned: boolean): string {
 
 function totalSql ({ counting, derived, filters }: Plan): string {
   if (counting === 'known' || (counting === 'kept' && !filters.length)) return 'NULL::bigint'
-  if (counting === 'kept' && filters.includes('username')) {
-    const type = filters.includes('type') ? ' AND type = :type' : ''
-    return `coalesce((SELECT sum(count) FROM ${TERM_COUNTS_TABLE} WHERE term = :term${type}), 0)::bigint`
-  }
+  const keptTermCount = `(SELECT sum(count) FROM ${TERM_COUNTS_TABLE} WHERE term = :term${filters.includes('type') ? ' AND type = :type' : ''})`
+  if (counting === 'kept' && filters.includes('username')) return `coalesce(${keptTermCount}, 0)::bigint`
   if (counting === 'kept') return 'coalesce((SELECT count FROM ghusers_type_counts WHERE type = :type), 0)'
   // While the derived data matches the data, a common longer term's count kept by the seed (longTerms.ts:
   // it has a row for every type, so none means it was not kept), else its matches counted from the
   // folded logins (an id filter: from users by primary key).
   if (derived && filters.includes('username') && !filters.includes('id')) {
     const where = filters.map((name) => name === 'username' ? FOLDED_TERM_CANDIDATES : FILTER_SQL[name])
-    const kept = `(SELECT sum(count) FROM ${TERM_COUNTS_TABLE} WHERE term = :term${filters.includes('type') ? ' AND type = :type' : ''})`
-    return `coalesce(${kept}, (SELECT count(*) FROM ${FOLDED_LOGINS_TABLE} u WHERE ${where.join(' AND ')}))::bigint`
+    return `coalesce(${keptTermCount}, (SELECT count(*) FROM ${FOLDED_LOGINS_TABLE} u WHERE ${where.join(' AND ')}))::bigint`
   }
   const where = filters.map((name) => name === 'username' ? TERM_CANDIDATES : FILTER_SQL[name])
   return `(SELECT count(*) FROM users u ${where.length ? `WHERE ${where.join(' AND ')}` : ''})`

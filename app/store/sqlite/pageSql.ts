@@ -285,6 +285,11 @@ function rowsSql (plan: Plan): string {
  */
 export const PHRASE_IS_EXACT = "@asciiTerm AND (SELECT value FROM ghusers_meta WHERE key = 'non_ascii_logins') = 0"
 
+/** The seed's count of the username term (of the type filter's type, if any); NULL where it kept none. */
+function keptTermCountSql (filters: FilterName[]): string {
+  return `(SELECT sum(count) FROM ${TERM_COUNTS_TABLE} WHERE term = @term${filters.includes('type') ? ' AND type = @type' : ''})`
+}
+
 /**
  * Logins holding a term of three or more characters (of one type, if filtered): a common longer
  * term's count kept by the seed (longTerms.ts: it has a row for every type, so none means it was not
@@ -295,12 +300,10 @@ function trigramCountSql (filters: FilterName[]): string {
   const where = filters.map((name) => FILTER_SQL[name])
   const compared = `(SELECT count(*) FROM ${TRIGRAM_SOURCE} WHERE ${[TRIGRAM_MATCH, ...where].join(' AND ')})`
   if (filters.includes('id')) return compared
-  const typed = filters.includes('type')
-  const kept = `(SELECT sum(count) FROM ${TERM_COUNTS_TABLE} WHERE term = @term${typed ? ' AND type = @type' : ''})`
-  const exact = typed
+  const exact = filters.includes('type')
     ? `(SELECT count(*) FROM ${TYPE_ID_TRIGRAMS} x WHERE x.${TYPE_ID_TRIGRAMS} MATCH @trigramQuery AND ${IN_TYPE_RANGE})`
     : `(SELECT count(*) FROM ${USERNAME_TRIGRAMS} t WHERE ${TRIGRAM_MATCH})`
-  return `coalesce(${kept}, CASE WHEN ${PHRASE_IS_EXACT} THEN ${exact} ELSE ${compared} END)`
+  return `coalesce(${keptTermCountSql(filters)}, CASE WHEN ${PHRASE_IS_EXACT} THEN ${exact} ELSE ${compared} END)`
 }
 
 function totalSql ({ access, counting, filters }: Plan): string {
@@ -309,8 +312,7 @@ function totalSql ({ access, counting, filters }: Plan): string {
     // Unfiltered: the meta's total_count, read with the rest of the meta.
     if (!filters.length) return 'NULL'
     if (filters.includes('username')) {
-      const type = filters.includes('type') ? ' AND type = @type' : ''
-      return `coalesce((SELECT sum(count) FROM ${TERM_COUNTS_TABLE} WHERE term = @term${type}), 0)`
+      return `coalesce(${keptTermCountSql(filters)}, 0)`
     }
     return 'coalesce((SELECT count FROM ghusers_type_counts WHERE type = @type), 0)'
   }
