@@ -24,8 +24,19 @@ function check (query: ProfilesQuery, id: number, key: string | null, rankAt: Ra
   return createHash('sha256').update(JSON.stringify(fields)).digest().subarray(0, CHECK_BYTES)
 }
 
-/** The token for the rows after `position` in `query`'s list. */
+/** A cursor's most characters (API.md). */
+const MAX_CURSOR_CHARS = 200
+
+/**
+ * The token for the rows after `position` in `query`'s list; without its rank where the rank would
+ * make it longer than MAX_CURSOR_CHARS (a long key: the rank only bounds the walk's reads).
+ */
 export function encodeCursor (query: ProfilesQuery, position: RowPosition): string {
+  const token = tokenOf(query, position)
+  return token.length > MAX_CURSOR_CHARS && position.rankAt ? tokenOf(query, { id: position.id, key: position.key }) : token
+}
+
+function tokenOf (query: ProfilesQuery, position: RowPosition): string {
   const { id, key, rankAt } = position
   const keyBytes = key === null ? Buffer.alloc(0) : Buffer.from(key, 'utf8')
   const rankBytes = rankAt ? RANK_BYTES + TAG_BYTES : 0

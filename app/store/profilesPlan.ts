@@ -24,9 +24,13 @@ export function versionTag (dataVersion: string): string {
   return createHash('sha256').update(dataVersion).digest('hex').slice(0, 16)
 }
 
-/** The rows of the list before a cursor's page, when its cursor was ranked at this data version. */
-export function rankAfter (query: PageQuery, dataVersion: string): number | undefined {
-  const rankAt = query.after?.rankAt
+/**
+ * The rows of the list before the page, where known at this data version: a page by number's
+ * offset, or the rank of a cursor ranked at this version.
+ */
+export function rowsBefore (query: PageQuery, dataVersion: string): number | undefined {
+  if (!query.after) return pageOffset(query)
+  const { rankAt } = query.after
   return rankAt?.versionTag === versionTag(dataVersion) ? rankAt.rank : undefined
 }
 

@@ -3,7 +3,7 @@
 import type { Database, Statement } from 'better-sqlite3'
 import type { Profile, ProfilesQuery } from '../schemas/profiles.js'
 import {
-  pageEnd, pageOffset, planName, planPage, planSearchPage, planValues, rankAfter, searchLookups, type Mark, type PageQuery, type Plan, type SearchLookupRow
+  pageEnd, planName, planPage, planSearchPage, planValues, rowsBefore, searchLookups, type Mark, type PageQuery, type Plan, type SearchLookupRow
 } from './profilesPlan.js'
 import { NON_ASCII } from './usernameTerms.js'
 import type { KnownTotal, PageRead, ProfilesSource } from './profilesSource.js'
@@ -108,7 +108,7 @@ export class ProfilesRepository implements ProfilesSource {
     const search = planSearchPage(query, total, first, { ...options, phrase })
     if (!search) return { dataVersion, total, ...pageEnd(query, total, '[]', dataVersion) }
     const { plan, mark } = search
-    const rankBefore = query.after ? rankAfter(query, dataVersion) : pageOffset(query)
+    const rankBefore = rowsBefore(query, dataVersion)
     const row = this.statement(plan).get(this.parameters(query, plan, total, mark, rankBefore)) as PageRow
     return { dataVersion, total, ...pageEnd(query, total, row.results, dataVersion, rankBefore) }
   }
@@ -151,7 +151,7 @@ export class ProfilesRepository implements ProfilesSource {
     if (plan.counting === 'known' && known!.dataVersion !== dataVersion) return undefined
     this.derivedCurrent = derivedCurrent
     const total = row.total ?? (plan.counting === 'kept' ? row.total_count : known!.total)
-    return { dataVersion, total, ...pageEnd(query, total, row.results, dataVersion, pageOffset(query)) }
+    return { dataVersion, total, ...pageEnd(query, total, row.results, dataVersion, rowsBefore(query, dataVersion)) }
   }
 
   private statement (plan: Plan): Statement {

@@ -2,7 +2,7 @@
 // many of a term's matches there are up to every block's end (every markRows()-th row, included),
 // and that row's position. A page deep in a common term's matches starts after the last mark before it and skips
 // the matches of less than one block, so its cost does not grow with the page number. The marking
-// here is both engines'; each feeds it its rows and writes the marks (derivedData.ts, postgres/shortTerms.ts).
+// here is both engines'; each feeds it its rows and writes the marks (derivedData.ts, postgres/termData.ts).
 import type { OrderBy } from '../schemas/profiles.js'
 import { ORDER_KEYS, WHOLE_LIST } from './profilesPlan.js'
 import { ASCII_TERM_CODES, asciiTermCode, forEachAsciiTerm, NON_ASCII, shortTerms } from './usernameTerms.js'

@@ -4,7 +4,7 @@ import pg from 'pg'
 import createError from 'http-errors'
 import type { Profile } from '../../schemas/profiles.js'
 import {
-  pageEnd, pageOffset, planName, planPage, planSearchPage, planValues, rankAfter, searchLookups, type Mark, type PageQuery, type Plan, type SearchLookupRow
+  pageEnd, planName, planPage, planSearchPage, planValues, rowsBefore, searchLookups, type Mark, type PageQuery, type Plan, type SearchLookupRow
 } from '../profilesPlan.js'
 import type { KnownTotal, PageRead, ProfilesSource } from '../profilesSource.js'
 import { connectionConfig, isUnreachable } from './connection.js'
@@ -193,7 +193,7 @@ export class PostgresProfilesRepository implements ProfilesSource {
     const search = planSearchPage(query, total, first, { ...options, listRows: state.totalCount })
     if (!search) return { dataVersion: state.token, total, ...pageEnd(query, total, '[]', state.token) }
     const { plan, mark } = search
-    const rankBefore = query.after ? rankAfter(query, state.token) : pageOffset(query)
+    const rankBefore = rowsBefore(query, state.token)
     const row = await this.run<PageRow>(this.statement(plan, () => pageSql(plan, true), 'planned'), this.values(query, plan, total, mark, rankBefore))
     if (stateOf(row).token !== state.token || !row.derived_current) return undefined
     this.adopt(state)
@@ -221,7 +221,7 @@ export class PostgresProfilesRepository implements ProfilesSource {
     if (plan.counting === 'known' && known!.dataVersion !== dataVersion) return undefined
     this.adopt(state)
     const total = row.total ?? (plan.counting === 'kept' ? state.totalCount : known!.total)
-    return { dataVersion, total, ...pageEnd(query, total, row.results, dataVersion, pageOffset(query)) }
+    return { dataVersion, total, ...pageEnd(query, total, row.results, dataVersion, rowsBefore(query, dataVersion)) }
   }
 
   /**

@@ -6,7 +6,7 @@ import { ORDER_BY_VALUES, type OrderBy } from '../../schemas/profiles.js'
 import { positionsTable, TERM_COUNTS_TABLE, TERM_IDS_TABLE, typePositionsTable } from '../derivedData.js'
 import { KEPT_TERM_LENGTH, TYPE_POSITION_ORDERS } from '../profilesPlan.js'
 import { TERM_MARKS_TABLE } from '../termMarks.js'
-import { rebuildLongTermCounts, rebuildShortTerms } from './shortTerms.js'
+import { rebuildLongTermCounts, rebuildShortTerms } from './termData.js'
 
 /** A profile as the API sends it: row_to_json of one names its five fields, in order. */
 export const PROFILE_TYPE = 'ghusers_profile'
@@ -143,7 +143,7 @@ const MIGRATIONS = [
     sql: 'UPDATE ghusers_state SET derived_version = -1;'
   },
   {
-    // The rare short terms' ids, and the common ones' marks in every order (shortTerms.ts).
+    // The rare short terms' ids, and the common ones' marks in every order (termData.ts).
     name: '0005-short-term-ids-and-marks',
     sql: `
       CREATE TABLE ${TERM_IDS_TABLE} (term text NOT NULL, id bigint NOT NULL, PRIMARY KEY (term, id));

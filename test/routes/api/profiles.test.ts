@@ -190,6 +190,22 @@ describe('hostile requests', () => {
 })
 
 describe('walking the list by after', () => {
+  it('keeps a search\'s cursors within 200 characters when their row\'s login is long, and walks by them', async () => {
+    // 30 emoji and a tail: 123 UTF-8 bytes of key, which with a rank would pass 200 characters.
+    const profiles: Profile[] = Array.from({ length: 5 }, (_, n) => ({
+      id: n + 1, username: `${'\u{1F600}'.repeat(30)}zq${n}`, avatar_url: `https://avatars.githubusercontent.com/u/${n + 1}?v=4`, type: 'User', url: `https://github.com/u${n}`
+    }))
+    const long = await build(contractOnlyDatabase(profiles))
+    let body = await page('/api/users/profiles?username=zq&order_by=username&pagination=1', long)
+    const ids = body.results.map((row) => row.id)
+    while (body.next_cursor) {
+      expect(body.next_cursor).toMatch(/^[A-Za-z0-9_-]{1,200}$/)
+      body = await page(`/api/users/profiles?username=zq&order_by=username&pagination=1&after=${body.next_cursor}`, long)
+      ids.push(...body.results.map((row) => row.id))
+    }
+    expect(ids).toEqual([1, 2, 3, 4, 5])
+  })
+
   it.each(ORDER_BY_VALUES)('gives every row once, in order %s, with and without filters, by following links.next', async (orderBy) => {
     for (const filters of [{}, { type: 'Organization' }, { username: 'an' }, { username: 'e', type: 'User' }] as Filters[]) {
       const params = new URLSearchParams({ pagination: '13', order_by: orderBy, ...filters as Record<string, string> })
