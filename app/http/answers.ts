@@ -39,9 +39,19 @@ function digest (text: string, length: number): string {
   return hash('sha256', text, 'base64url').slice(0, length)
 }
 
-/** The part of every tag that names the data version, so the answer store can tell current tags from old ones. */
+let lastVersion = ''
+let lastPrefix = ''
+
+/**
+ * The part of every tag that names the data version, so the answer store can tell current tags from
+ * old ones. Asked on every request: hashed again only when the version moves on.
+ */
 export function versionTagPrefix (dataVersion: string): string {
-  return `"${digest(dataVersion, 10)}-`
+  if (dataVersion !== lastVersion) {
+    lastPrefix = `"${digest(dataVersion, 10)}-`
+    lastVersion = dataVersion
+  }
+  return lastPrefix
 }
 
 /** A strong tag naming one representation (route and canonical query) at one data version. */

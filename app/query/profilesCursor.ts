@@ -2,7 +2,7 @@
 // filters by a checksum, as an opaque URL-safe token that outlives re-seeds (it names no offset). A
 // search's cursor also carries the row's rank at the data version it was read at (RankAt), used only
 // at that version.
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import createError from 'http-errors'
 import { ORDER_BY_VALUES, type ProfilesQuery } from '../schemas/profiles.js'
 import type { RankAt, RowPosition } from '../store/profilesPlan.js'
@@ -21,7 +21,7 @@ const HEADER_BYTES = 2 + 8 + CHECK_BYTES
 function check (query: ProfilesQuery, id: number, key: string | null, rankAt: RankAt | undefined): Buffer {
   const fields: unknown[] = ['ghusers-after', rankAt ? RANKED : PLAIN, query.order_by, canonicalFiltersKey(query), id, key]
   if (rankAt) fields.push(rankAt.rank, rankAt.versionTag)
-  return createHash('sha256').update(JSON.stringify(fields)).digest().subarray(0, CHECK_BYTES)
+  return hash('sha256', JSON.stringify(fields), 'buffer').subarray(0, CHECK_BYTES)
 }
 
 /** A cursor's most characters (API.md). */

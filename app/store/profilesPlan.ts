@@ -1,6 +1,6 @@
 // The one query planner of both engines: which filters, which access path, how the total is known;
 // a dialect (sqlite/pageSql.ts, postgres/pageSql.ts) says it in its own SQL.
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { PROFILE_TYPES, type OrderBy, type ProfilesQuery } from '../schemas/profiles.js'
 
 export const FILTER_NAMES = ['username', 'id', 'type'] as const
@@ -21,7 +21,7 @@ export interface RankAt { rank: number, versionTag: string }
 
 /** A short tag of a data version (8 bytes of its SHA-256, as hex), for a cursor to carry. */
 export function versionTag (dataVersion: string): string {
-  return createHash('sha256').update(dataVersion).digest('hex').slice(0, 16)
+  return hash('sha256', dataVersion, 'hex').slice(0, 16)
 }
 
 /**

@@ -13,23 +13,12 @@ declare module 'fastify' {
 }
 
 async function answerStorePlugin (app: FastifyInstance, { enabled, maxEntries, maxBytes, redis }: AppConfig['resultCache']): Promise<void> {
-  // Asked on every lookup: the prefix is made again only when the data version moves on.
-  let version = ''
-  let prefix = ''
-  const currentPrefix = (): string => {
-    const now = app.profiles.dataVersion()
-    if (now !== version) {
-      version = now
-      prefix = versionTagPrefix(now)
-    }
-    return prefix
-  }
   const store = new AnswerStore({
     keepAnswers: enabled,
     maxEntries,
     maxBytes,
     redis,
-    currentPrefix,
+    currentPrefix: () => versionTagPrefix(app.profiles.dataVersion()),
     onRedisStateChange: (state, error) => {
       if (state === 'up') app.log.info('Redis answer cache connected')
       else app.log.warn({ err: error }, 'Redis answer cache unreachable: answering from memory and the database meanwhile')

@@ -1,5 +1,5 @@
-// The security headers' options (helmet's, set on every answer by plugins/external/helmet.ts), and
-// the headers they make, for the few answers written before any hook runs (app/http/edgeAnswers.ts).
+// The security headers: helmet's options, and the headers helmet makes of them, set on every answer by
+// plugins/external/helmet.ts and on the few answers written before any hook runs (app/http/edgeAnswers.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import helmet, { type HelmetOptions } from 'helmet'
 
@@ -52,5 +52,5 @@ export function helmetHeaders (options: HelmetOptions): Record<string, string> {
   return headers
 }
 
-/** The security headers, for an answer no hook sees. */
+/** The security headers of every answer. */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze(helmetHeaders(HELMET_OPTIONS))
