@@ -228,8 +228,11 @@ function rebuildTermCounts (db: Database): CountedTerms {
   }
 }
 
-/** Counts the common longer terms per type (longTerms.ts) in two passes over the logins, from the short terms' counts. */
-function rebuildLongTermCounts (db: Database): void {
+/**
+ * Counts the common longer terms per type (longTerms.ts) in two passes over the logins, from the
+ * short terms' counts; returns them (none where the logins cannot be read as LIKE reads them).
+ */
+function rebuildLongTermCounts (db: Database): string[] {
   const base = db.prepare(`SELECT term FROM ${TERM_COUNTS_TABLE} WHERE length(term) = ${KEPT_TERM_LENGTH}
     GROUP BY term HAVING sum(count) > ${KEPT_LONG_TERM_MATCHES}`).pluck().all() as string[]
   const counts = new LongTermCounts(base)
@@ -238,13 +241,14 @@ function rebuildLongTermCounts (db: Database): void {
     for (const [username, type] of logins.iterate() as Iterable<[unknown, unknown]>) {
       // LIKE matches no blob and stops at a NUL, and a type filter finds no type stored as other than
       // text (another tool's rows): in such a file, longer terms are counted, none kept.
-      if (typeof username !== 'string' || typeof type !== 'string' || username.includes('\0')) return
+      if (typeof username !== 'string' || typeof type !== 'string' || username.includes('\0')) return []
       counts.add(username, type)
     }
     counts.endPass()
   }
   const insert = db.prepare(`INSERT INTO ${TERM_COUNTS_TABLE} (term, type, count) VALUES (?, ?, ?)`)
   for (const row of counts.rows()) insert.run(...row)
+  return counts.terms
 }
 
 /** Lists the ids of the logins holding each rare term, term by term in id order (the table's own order). */
@@ -285,9 +289,9 @@ export function rebuildDerivedData (db: Database): void {
         SELECT u.type, row_number() OVER (PARTITION BY u.type ORDER BY ${orderSql(orderBy, 'u')}), u.id FROM users u;`)
   }
   const { rare, common } = rebuildTermCounts(db)
-  rebuildLongTermCounts(db)
+  const longer = rebuildLongTermCounts(db)
   rebuildTermIds(db, rare)
-  rebuildTermMarks(db, common)
+  rebuildTermMarks(db, common, longer)
   // With every login ASCII, a trigram phrase matches exactly the logins LIKE does (see sqlite/pageSql.ts).
   db.prepare("INSERT OR REPLACE INTO ghusers_meta (key, value) VALUES ('non_ascii_logins', ?)").run(rare.nonAsciiLogins)
   db.exec(`
@@ -312,14 +316,17 @@ export function derivedDataIsCurrent (db: Database): boolean {
 /** The sort of a walk in the file's terms: its indexes' own. */
 const MARK_COLUMNS_SQL: Record<MarkColumn, string> = { id: 'id', username: 'username COLLATE NOCASE', type: 'type' }
 
-/** Refills the marks of `common` (ASCII terms of 1..KEPT_TERM_LENGTH characters): nine walks mark the six orders of the whole list and the four within a type. */
-function rebuildTermMarks (db: Database, common: string[]): void {
+/**
+ * Refills the marks of `common` (ASCII terms of 1..KEPT_TERM_LENGTH characters) and of the `longer`
+ * common terms: nine walks mark the six orders of the whole list and the four within a type.
+ */
+function rebuildTermMarks (db: Database, common: string[], longer: string[]): void {
   db.exec(`DELETE FROM ${TERM_MARKS_TABLE}`)
   if (!common.length) return
   const accounts = db.prepare('SELECT count(*) FROM users').pluck().get() as number
   const insert = db.prepare(`INSERT INTO ${TERM_MARKS_TABLE} (scope, order_by, term, block, matches_before, after_key, after_id)
     VALUES (?, ?, ?, ?, ?, ?, ?)`)
-  for (const { walk, marking } of markWalks(common, accounts)) {
+  for (const { walk, marking } of markWalks(common, longer, accounts)) {
     const marks = marking()
     // Only the columns of the walk's index, so that it is read alone.
     const typeColumn = walkReadsType(walk) ? 'type' : 'NULL'

@@ -15,14 +15,34 @@ export const KEPT_LONG_TERM_MATCHES = SORTED_TERM_MATCHES
 interface Tally { login: number, byType: Map<string, number> }
 
 /** A term of ASCII characters as a number, seven bits a character. */
-function termCode (term: string): number {
+export function termCode (term: string): number {
   let code = 0
   for (let index = 0; index < term.length; index++) code = code * 128 + term.charCodeAt(index)
   return code
 }
 
 /** The terms one character longer than the short ones: the first pass counts them. */
-const FIRST_LENGTH = KEPT_TERM_LENGTH + 1
+export const FIRST_LENGTH = KEPT_TERM_LENGTH + 1
+
+/**
+ * Each window's code (termCode) of `width` characters of a login, folded as LIKE folds it, into
+ * `codes`; -1 where a window holds a character outside ASCII. Rolled along the login, without
+ * slices: most windows are looked up and dropped.
+ */
+export function readWindowCodes (login: string, width: number, codes: number[]): void {
+  const span = 128 ** (width - 1)
+  codes.length = Math.max(0, login.length - width + 1)
+  let code = 0
+  let lastOutside = -1
+  for (let index = 0; index < login.length; index++) {
+    let char = login.charCodeAt(index)
+    if (char > 127) lastOutside = index
+    else if (char >= 65 && char <= 90) char += 32
+    code = (code % span) * 128 + (char & 127)
+    const start = index - width + 1
+    if (start >= 0) codes[start] = lastOutside >= start ? -1 : code
+  }
+}
 
 /**
  * The common longer terms, in two passes over the logins. A term is held by at most as many logins
@@ -61,33 +81,18 @@ export class LongTermCounts {
     const folded = foldTerm(login)
     const { shorter, windows } = this
     if (this.passes === 0) {
-      this.readWindows(folded, KEPT_TERM_LENGTH)
+      readWindowCodes(folded, KEPT_TERM_LENGTH, windows)
       for (let start = 0; start + FIRST_LENGTH <= folded.length; start++) {
         if (shorter.has(windows[start]!) && shorter.has(windows[start + 1]!)) this.count(folded.slice(start, start + FIRST_LENGTH))
       }
       return
     }
-    this.readWindows(folded, FIRST_LENGTH)
+    readWindowCodes(folded, FIRST_LENGTH, windows)
     for (let start = 0; start + FIRST_LENGTH < folded.length; start++) {
       if (!shorter.has(windows[start]!)) continue
       for (let end = start + FIRST_LENGTH + 1; end <= folded.length && shorter.has(windows[end - FIRST_LENGTH]!); end++) {
         this.count(folded.slice(start, end))
       }
-    }
-  }
-
-  /** Each window's code, rolled along the login (no slices: most windows are looked up and dropped). */
-  private readWindows (folded: string, width: number): void {
-    const span = 128 ** (width - 1)
-    this.windows.length = Math.max(0, folded.length - width + 1)
-    let code = 0
-    let lastOutside = -1
-    for (let index = 0; index < folded.length; index++) {
-      const char = folded.charCodeAt(index)
-      if (char > 127) lastOutside = index
-      code = (code % span) * 128 + (char & 127)
-      const start = index - width + 1
-      if (start >= 0) this.windows[start] = lastOutside >= start ? -1 : code
     }
   }
 
@@ -113,6 +118,11 @@ export class LongTermCounts {
     this.tallies.clear()
     this.shorter = common
     this.passes++
+  }
+
+  /** The common longer terms found. */
+  get terms (): string[] {
+    return this.kept.map(([term]) => term)
   }
 
   /**

@@ -284,7 +284,9 @@ export function searchLookups (query: PageQuery, plan: Plan): { listable: boolea
   const length = [...query.username!].length
   const kept = plan.counting === 'kept'
   const listable = kept && length <= LISTED_TERM_LENGTH
-  if (!kept || length > KEPT_TERM_LENGTH) return { listable, markable: false, values: {} }
+  // A short term's count is kept where it can be marked; a longer one may be a common one, marked too.
+  const markable = length > KEPT_TERM_LENGTH ? plan.derived && !plan.filters.includes('id') : kept
+  if (!markable) return { listable, markable, values: {} }
   const { scope, order } = markScope(query)
   return { listable, markable: true, values: { scope, markOrder: order } }
 }

@@ -1,10 +1,12 @@
-// Marks of the common short terms: in each sort order, of the whole list and within each type, how
-// many of a term's matches there are up to every block's end (every markRows()-th row, included),
-// and that row's position. A page deep in a common term's matches starts after the last mark before it and skips
-// the matches of less than one block, so its cost does not grow with the page number. The marking
-// here is both engines'; each feeds it its rows and writes the marks (derivedData.ts, postgres/termData.ts).
+// Marks of the common terms (the short ones, and the longer ones longTerms.ts finds): in each sort
+// order, of the whole list and within each type, how many of a term's matches there are up to every
+// block's end (every markRows()-th row, included), and that row's position. A page deep in a common
+// term's matches starts after the last mark before it and skips the matches of less than one block,
+// so its cost does not grow with the page number. The marking here is both engines'; each feeds it
+// its rows and writes the marks (derivedData.ts, postgres/termData.ts).
 import type { OrderBy } from '../schemas/profiles.js'
-import { ORDER_KEYS, WHOLE_LIST } from './profilesPlan.js'
+import { foldTerm, ORDER_KEYS, WHOLE_LIST } from './profilesPlan.js'
+import { FIRST_LENGTH, readWindowCodes, termCode } from './longTerms.js'
 import { ASCII_TERM_CODES, asciiTermCode, forEachAsciiTerm, NON_ASCII, shortTerms } from './usernameTerms.js'
 
 export const TERM_MARKS_TABLE = 'ghusers_term_marks'
@@ -96,9 +98,39 @@ class ScopeMarks {
 /** A mark as written: its scope, order and term, its block, the matches up to the block's end, and that row's key and id. */
 export type MarkRow = [scope: string, orderBy: OrderBy, term: string, block: number, before: number, key: unknown, id: number]
 
+/** Finds the common longer terms in a login, each looked up by its first FIRST_LENGTH characters. */
+class LongerTerms {
+  private readonly byFirstWindow = new Map<number, Array<[index: number, term: string]>>()
+  private readonly windows: number[] = []
+
+  /** `terms` (folded ASCII, longer than KEPT_TERM_LENGTH), numbered from `firstIndex`. */
+  constructor (terms: string[], firstIndex: number) {
+    terms.forEach((term, at) => {
+      const code = termCode(term.slice(0, FIRST_LENGTH))
+      let starting = this.byFirstWindow.get(code)
+      if (!starting) this.byFirstWindow.set(code, starting = [])
+      starting.push([firstIndex + at, term])
+    })
+  }
+
+  /** Calls `visit` with the index of each term `login` holds (a term may repeat). */
+  find (login: string, visit: (index: number) => void): void {
+    const { windows } = this
+    readWindowCodes(login, FIRST_LENGTH, windows)
+    let folded: string | undefined
+    for (let start = 0; start < windows.length; start++) {
+      const starting = this.byFirstWindow.get(windows[start]!)
+      if (!starting) continue
+      folded ??= foldTerm(login)
+      for (const [index, term] of starting) if (folded.startsWith(term, start)) visit(index)
+    }
+  }
+}
+
 /**
- * One walk's marking of `common` (ASCII terms of 1..KEPT_TERM_LENGTH characters): fed the walk's
- * rows in its order, it yields the marks of the whole list's order and of the order within each type.
+ * One walk's marking of the common terms: `common` (ASCII terms of 1..KEPT_TERM_LENGTH characters),
+ * then `longer` (folded ASCII terms of more). Fed the walk's rows in its order, it yields the marks
+ * of the whole list's order and of the order within each type.
  */
 export class WalkMarks {
   private readonly whole: ScopeMarks | undefined
@@ -109,9 +141,14 @@ export class WalkMarks {
   private readonly seenInRow: Int32Array
   private row = 0
 
-  constructor (private readonly walk: MarkWalk, private readonly common: string[], private readonly indexOf: Int32Array, private readonly rows: number) {
-    this.seenInRow = new Int32Array(common.length)
-    if (walk.whole) this.scopes.push(this.whole = new ScopeMarks(WHOLE_LIST, walk.whole, common.length, rows))
+  private readonly terms: string[]
+  private readonly longer: LongerTerms | undefined
+
+  constructor (private readonly walk: MarkWalk, common: string[], longer: string[], private readonly indexOf: Int32Array, private readonly rows: number) {
+    this.terms = [...common, ...longer]
+    if (longer.length) this.longer = new LongerTerms(longer, common.length)
+    this.seenInRow = new Int32Array(this.terms.length)
+    if (walk.whole) this.scopes.push(this.whole = new ScopeMarks(WHOLE_LIST, walk.whole, this.terms.length, rows))
   }
 
   /** The next row: its id, its login as stored (the key of the username orders) and as text (its terms), and its type. */
@@ -123,12 +160,13 @@ export class WalkMarks {
     } else {
       forEachAsciiTerm(text, this.visit)
     }
+    this.longer?.find(text, this.visitIndex)
     const { whole, withinType } = this.walk
     this.whole?.addRow(this.found, keyOf(whole, username, type), id)
     if (withinType) {
       if (this.withinType?.scope !== type) {
         this.withinType?.finish()
-        this.scopes.push(this.withinType = new ScopeMarks(type!, withinType, this.common.length, this.rows))
+        this.scopes.push(this.withinType = new ScopeMarks(type!, withinType, this.terms.length, this.rows))
       }
       this.withinType.addRow(this.found, keyOf(withinType, username, type), id)
     }
@@ -139,13 +177,17 @@ export class WalkMarks {
     this.whole?.finish()
     this.withinType?.finish()
     for (const scope of this.scopes) {
-      for (const [term, block, before, key, id] of scope.written()) yield [scope.scope, scope.orderBy, this.common[term]!, block, before, key, id]
+      for (const [term, block, before, key, id] of scope.written()) yield [scope.scope, scope.orderBy, this.terms[term]!, block, before, key, id]
     }
   }
 
   private readonly visit = (code: number) => {
     const index = this.indexOf[code]!
-    if (index >= 0 && this.seenInRow[index] !== this.row) {
+    if (index >= 0) this.visitIndex(index)
+  }
+
+  private readonly visitIndex = (index: number) => {
+    if (this.seenInRow[index] !== this.row) {
       this.seenInRow[index] = this.row
       this.found.push(index)
     }
@@ -158,10 +200,13 @@ function keyOf (orderBy: OrderBy | undefined, username: unknown, type: unknown):
   return column === 'username' ? username : column === 'type' ? type : null
 }
 
-/** The markings of every walk over `accounts` rows, one at a time: each engine feeds them its rows. */
-export function markWalks (common: string[], accounts: number): Array<{ walk: MarkWalk, marking: () => WalkMarks }> {
+/**
+ * The markings of every walk over `accounts` rows, one at a time, of `common` short terms and
+ * `longer` common terms (see WalkMarks): each engine feeds them its rows.
+ */
+export function markWalks (common: string[], longer: string[], accounts: number): Array<{ walk: MarkWalk, marking: () => WalkMarks }> {
   const rows = markRows(accounts)
   const indexOf = new Int32Array(ASCII_TERM_CODES).fill(-1)
   common.forEach((term, index) => { indexOf[asciiTermCode(term)] = index })
-  return MARK_WALKS.map((walk) => ({ walk, marking: () => new WalkMarks(walk, common, indexOf, rows) }))
+  return MARK_WALKS.map((walk) => ({ walk, marking: () => new WalkMarks(walk, common, longer, indexOf, rows) }))
 }

@@ -4,7 +4,7 @@ import { copyFileSync } from 'node:fs'
 import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import { PROFILE_TYPES, type Profile } from '../../app/schemas/profiles.js'
+import { ORDER_BY_VALUES, PROFILE_TYPES, type OrderBy, type Profile } from '../../app/schemas/profiles.js'
 import { sampleAccounts } from '../../app/seed/sampleAccounts.js'
 import { seedDatabase } from '../../app/seed/seedDatabase.js'
 import { seedPostgres } from '../../app/seed/seedPostgres.js'
@@ -17,9 +17,10 @@ import { PostgresProfilesRepository } from '../../app/store/postgres/profilesRep
 import { ProfilesFacets } from '../../app/store/profilesFacets.js'
 import { KEPT_TERM_LENGTH } from '../../app/store/profilesPlan.js'
 import { ProfilesRepository } from '../../app/store/profilesRepository.js'
+import { markRows, TERM_MARKS_TABLE } from '../../app/store/termMarks.js'
 import { NON_ASCII } from '../../app/store/usernameTerms.js'
 import { cleanUpLater } from '../helpers/cleanup.js'
-import { asciiLower } from '../helpers/contractModel.js'
+import { asciiLower, expectedPage, ordered } from '../helpers/contractModel.js'
 import { temporaryDirectory } from '../helpers/fixtures.js'
 import { startPostgresServer } from '../helpers/postgresServer.js'
 import { expectSearchPages } from '../helpers/searchPages.js'
@@ -144,6 +145,45 @@ describe('a file with a common longer term', async () => {
     expect(total('wxyz', 'User')).toBe(expected.get('wxyz')!.get('User')! + 7)
     expect(facets.read({ username: 'wxyz' }).type.User).toBe(expected.get('wxyz')!.get('User')! + 7)
     expect(total('wxyzq')).toBe(rows.filter((row) => asciiLower(row.username).includes('wxyzq')).length)
+  })
+
+  it('marks the kept longer term, and no other, in every order of the whole list and of each type, with the matches before each mark', () => {
+    const marks = file.prepare(`SELECT scope, order_by AS orderBy, term, block, matches_before AS before, after_id AS id FROM ${TERM_MARKS_TABLE}
+      WHERE length(term) > ${KEPT_TERM_LENGTH}`).all() as Array<{ scope: string, orderBy: OrderBy, term: string, block: number, before: number, id: number }>
+    expect(new Set(marks.map((mark) => mark.term))).toEqual(new Set(['wxyz']))
+    const withinTypes = ['User', 'Organization'].flatMap((type) => (['id', '-id', 'username', '-username'] as const).map((orderBy) => `${type}:${orderBy}`))
+    expect([...new Set(marks.map((mark) => `${mark.scope}:${mark.orderBy}`))]).toEqual(expect.arrayContaining([...ORDER_BY_VALUES.map((orderBy) => `:${orderBy}`), ...withinTypes]))
+    const rowsPerBlock = markRows(rows.length)
+    const scopes = new Map<string, Profile[]>()
+    for (const mark of marks) {
+      // The mark's row ends its block in its scope's order; the matches up to it are the mark's count.
+      const key = `${mark.scope}:${mark.orderBy}`
+      if (!scopes.has(key)) scopes.set(key, ordered(mark.scope === '' ? rows : rows.filter((row) => row.type === mark.scope), mark.orderBy))
+      const scope = scopes.get(key)!
+      const position = scope.findIndex((row) => row.id === mark.id) + 1
+      const before = scope.slice(0, position).filter((row) => asciiLower(row.username).includes(mark.term)).length
+      expect({ position, before }, JSON.stringify(mark)).toEqual({ position: mark.block * rowsPerBlock, before: mark.before })
+    }
+  })
+
+  it('reads a deep page of the kept longer term from its last mark before the page (shown by changing the marks)', () => {
+    const copy = join(temporaryDirectory(), 'marks-changed.db')
+    copyFileSync(path, copy)
+    const query = { page: 1_500, pagination: 10, order_by: 'username' as const, username: 'wxyz' }
+    const expected = expectedPage(rows, { username: 'wxyz' }, query.order_by, query.page, query.pagination)
+    const ids = () => {
+      const repository = new ProfilesRepository(openReadOnlyDatabase(copy))
+      // As the app does before each read: it learns whether the derived data matches the file.
+      repository.dataVersion()
+      return (JSON.parse(repository.readPage(query).resultsJson) as Profile[]).map((profile) => profile.id)
+    }
+    expect(ids()).toEqual(expected.ids)
+    // One match fewer before every mark: the page read from a mark starts one row later.
+    const writer = new BetterSqlite3(copy)
+    writer.prepare(`UPDATE ${TERM_MARKS_TABLE} SET matches_before = matches_before - 1 WHERE term = 'wxyz' AND matches_before > 0`).run()
+    writer.close()
+    const later = expectedPage(rows, { username: 'wxyz' }, query.order_by, 1, 10 * query.page + 1).ids.slice(-10)
+    expect(ids()).toEqual(later)
   })
 
   it('keeps no longer term once another tool wrote a login LIKE does not read as text, and counts them exactly', async () => {

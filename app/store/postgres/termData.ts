@@ -36,7 +36,9 @@ export async function rebuildShortTerms (client: pg.ClientBase): Promise<void> {
   const common = rows.map((row) => row.term).filter((term) => !NON_ASCII.test(term))
   if (!common.length) return
   const { rows: [counted] } = await client.query<{ accounts: number }>('SELECT count(*) AS accounts FROM users')
-  for (const { walk, marking } of markWalks(common, counted!.accounts)) {
+  // No longer terms: with no phrase index here, a marked longer term's cursor page would walk the
+  // order's index for its matches (planPage), where its trigram candidates bound the read.
+  for (const { walk, marking } of markWalks(common, [], counted!.accounts)) {
     const marks = marking()
     const order = walk.order.map(([column, direction]) => `${columnSql(column)} ${direction}`).join(', ')
     await forEachRow<[number, string, string | null]>(client, `SELECT u.id, u.username, ${walkReadsType(walk) ? 'u.type' : 'NULL'} FROM users u ORDER BY ${order}`,
