@@ -214,8 +214,10 @@ export function planPage (query: PageQuery, options: PlanOptions): Plan {
   // Where every candidate must be sorted, a term's page takes them however many there are: a walk to
   // a middle page, or through a stretch without matches after a cursor, has no bound. A page near
   // either end of the matches, or after a cursor, is first sought in a bounded walk, where the
-  // matches spread evenly over the list would put it in the walk's first half.
-  const sortsAll = derived && answersTerm && trigramIndex?.idOrdered === false && marked !== true &&
+  // matches spread evenly over the list would put it in the walk's first half. So is a marked longer
+  // term's cursor page: its marks start pages by number only.
+  const longer = query.username !== undefined && [...query.username].length > KEPT_TERM_LENGTH
+  const sortsAll = derived && answersTerm && trigramIndex?.idOrdered === false && (marked !== true || longer) &&
     !filters.includes('id') && total !== undefined && listRows !== undefined
   const fromItsEnd = start === 'end' ? total! - offset : start === 'after' ? query.pagination + 1 : offset + query.pagination
   let access: Access

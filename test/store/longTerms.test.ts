@@ -221,6 +221,19 @@ describe('PostgreSQL with a common longer term', async () => {
     expect(asCounts(kept.rows.map(({ term, type, count }) => [term, type, Number(count)]))).toEqual(expected)
   })
 
+  it('marks the kept longer term as the file does, mark for mark', async () => {
+    const file = join(temporaryDirectory(), 'same-rows.db')
+    await seedDatabase({ databasePath: file, batches: accounts() })
+    const db = new BetterSqlite3(file, { readonly: true })
+    const marksSql = `SELECT scope, order_by, term, block, matches_before, after_key, after_id FROM ${TERM_MARKS_TABLE}
+      WHERE term = 'wxyz' ORDER BY scope, order_by, block`
+    const fileMarks = db.prepare(marksSql).raw().all()
+    db.close()
+    const { rows: postgresMarks } = await pool.query({ text: marksSql, rowMode: 'array' })
+    expect(fileMarks.length).toBeGreaterThan(500)
+    expect(postgresMarks.map((mark: unknown[]) => mark.map((value) => typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))).toEqual(fileMarks)
+  })
+
   it('gives the totals and facets of the kept term and of a longer one, and reads the kept term\'s from its counts', async () => {
     await expectSearchPages((query) => repository.readPage(query), rows, ['wxyz', 'WXYZQ'])
     const users = expected.get('wxyz')!.get('User')!

@@ -203,6 +203,10 @@ describe('the planner', () => {
     expect(planPage(query({ username: 'alice' }), { ...unordered, total: 500 }).access).toBe('trigrams')
     expect(planPage(query({ username: 'alice', id: 5 }), unordered).access).not.toBe('boundedWalk')
     expect(planPage(query({ username: 'ana', page: 3000 }), { ...unordered, marked: true, mark }).access).toBe('scan')
+    // A marked longer term: a page by number starts at its mark; a cursor's page is sought as an unmarked one's.
+    expect(planPage(query({ username: 'alice', page: 3000 }), { ...unordered, marked: true, mark })).toMatchObject({ access: 'scan', start: 'mark' })
+    expect(planPage(query({ username: 'alice', order_by: 'username', after }), { ...unordered, marked: true })).toMatchObject({ access: 'boundedWalk', start: 'after' })
+    expect(planPage(query({ username: 'ana', order_by: 'username', after }), { ...unordered, marked: true })).toMatchObject({ access: 'scan', start: 'after' })
     // Candidates in id order are never all sorted.
     expect(planPage(query({ username: 'alice', page: 3000 }), { ...unordered, trigrams: { length: 3, idOrdered: true } }).access).not.toBe('boundedWalk')
   })

@@ -6,7 +6,7 @@ import { ORDER_BY_VALUES, type OrderBy } from '../../schemas/profiles.js'
 import { positionsTable, TERM_COUNTS_TABLE, TERM_IDS_TABLE, typePositionsTable } from '../derivedData.js'
 import { KEPT_TERM_LENGTH, TYPE_POSITION_ORDERS } from '../profilesPlan.js'
 import { TERM_MARKS_TABLE } from '../termMarks.js'
-import { rebuildLongTermCounts, rebuildShortTerms } from './termData.js'
+import { rebuildLongTermCounts, rebuildTermListsAndMarks } from './termData.js'
 
 /** A profile as the API sends it: row_to_json of one names its five fields, in order. */
 export const PROFILE_TYPE = 'ghusers_profile'
@@ -258,8 +258,7 @@ export async function rebuildPostgresDerivedData (client: pg.ClientBase): Promis
       SELECT DISTINCT substr(ghusers_fold(u.username), i, n) AS term
       FROM generate_series(1, ${KEPT_TERM_LENGTH}) n, generate_series(1, char_length(u.username) - n + 1) i) t
     GROUP BY t.term, u.type`)
-  await rebuildShortTerms(client)
-  await rebuildLongTermCounts(client)
+  await rebuildTermListsAndMarks(client, await rebuildLongTermCounts(client))
   await client.query(`
     DELETE FROM ghusers_type_counts;
     INSERT INTO ghusers_type_counts (type, count) SELECT type, count(*) FROM users GROUP BY type;

@@ -1,6 +1,6 @@
-// The short terms' lists and marks, and the common longer terms' counts, in PostgreSQL, as the file
-// keeps them (derivedData.ts, termMarks.ts, longTerms.ts): the ids holding each rare short term, the
-// marks of each common one in every order, and each common longer term's count per type.
+// The terms' lists, marks and counts in PostgreSQL, as the file keeps them (derivedData.ts,
+// termMarks.ts, longTerms.ts): the ids holding each rare short term, each common longer term's count
+// per type, and the marks of each common term, short or longer, in every order.
 import type pg from 'pg'
 import { TERM_COUNTS_TABLE, TERM_IDS_TABLE } from '../derivedData.js'
 import { KEPT_LONG_TERM_MATCHES, LongTermCounts } from '../longTerms.js'
@@ -18,10 +18,11 @@ function columnSql (column: MarkColumn): string {
 const BATCH = 20_000
 
 /**
- * Refills the rare short terms' ids and the common terms' marks from users and the term counts (filled
- * first). Runs inside the caller's transaction (the cursors need one).
+ * Refills the rare short terms' ids, and the marks of the common short terms and of the `longer`
+ * common terms, from users and the term counts (filled first). Runs inside the caller's
+ * transaction (the cursors need one).
  */
-export async function rebuildShortTerms (client: pg.ClientBase): Promise<void> {
+export async function rebuildTermListsAndMarks (client: pg.ClientBase, longer: string[]): Promise<void> {
   // Each login's distinct rare terms, folded as the search folds them.
   await client.query(`DELETE FROM ${TERM_IDS_TABLE}`)
   await client.query(`INSERT INTO ${TERM_IDS_TABLE} (term, id)
@@ -36,9 +37,7 @@ export async function rebuildShortTerms (client: pg.ClientBase): Promise<void> {
   const common = rows.map((row) => row.term).filter((term) => !NON_ASCII.test(term))
   if (!common.length) return
   const { rows: [counted] } = await client.query<{ accounts: number }>('SELECT count(*) AS accounts FROM users')
-  // No longer terms: with no phrase index here, a marked longer term's cursor page would walk the
-  // order's index for its matches (planPage), where its trigram candidates bound the read.
-  for (const { walk, marking } of markWalks(common, [], counted!.accounts)) {
+  for (const { walk, marking } of markWalks(common, longer, counted!.accounts)) {
     const marks = marking()
     const order = walk.order.map(([column, direction]) => `${columnSql(column)} ${direction}`).join(', ')
     await forEachRow<[number, string, string | null]>(client, `SELECT u.id, u.username, ${walkReadsType(walk) ? 'u.type' : 'NULL'} FROM users u ORDER BY ${order}`,
@@ -51,7 +50,7 @@ export async function rebuildShortTerms (client: pg.ClientBase): Promise<void> {
  * Counts the common longer terms per type (longTerms.ts) in two passes over the folded logins (filled
  * first), from the short terms' counts (filled first); inside the caller's transaction.
  */
-export async function rebuildLongTermCounts (client: pg.ClientBase): Promise<void> {
+export async function rebuildLongTermCounts (client: pg.ClientBase): Promise<string[]> {
   const { rows } = await client.query<{ term: string }>(`SELECT term FROM ${TERM_COUNTS_TABLE} WHERE char_length(term) = ${KEPT_TERM_LENGTH}
     GROUP BY term HAVING sum(count) > ${KEPT_LONG_TERM_MATCHES}`)
   const counts = new LongTermCounts(rows.map((row) => row.term))
@@ -60,6 +59,7 @@ export async function rebuildLongTermCounts (client: pg.ClientBase): Promise<voi
     counts.endPass()
   }
   await insertRows(client, TERM_COUNTS_TABLE, [['term', 'text[]'], ['type', 'text[]'], ['count', 'bigint[]']], counts.rows())
+  return counts.terms
 }
 
 /** Calls `visit` with each row of `sql`, fetched BATCH rows at a time from a cursor (it needs the caller's transaction). */
