@@ -1,5 +1,5 @@
 // The file's data derived from users for speed: a position per row and sort order, each profile's
-// JSON, counts, the short terms' lists and marks, trigram indexes.
+// JSON, counts, the terms' lists and marks, trigram indexes.
 import type { Database } from 'better-sqlite3'
 import { ORDER_BY_VALUES, type OrderBy } from '../schemas/profiles.js'
 import { KEPT_LONG_TERM_MATCHES, LongTermCounts } from './longTerms.js'

@@ -54,7 +54,7 @@ export type Access = 'positions' | 'typePositions' | 'listed' | 'trigrams' | 'bo
  * Where the page starts: after OFFSET rows (a page number); counted from the list's end, read in the
  * reverse order (a page past the middle of a list whose total is known: a late page costs as an
  * early one); after a cursor's (key, id) (keyset: no rows skipped one by one); or after the last
- * mark of a common short term before the page (termMarks.ts), skipping less than a block's rows.
+ * mark of a common term before the page (termMarks.ts), skipping less than a block's rows.
  */
 export type Start = 'offset' | 'end' | 'after' | 'mark'
 /** How its total is known: counts kept by the seed, a count in the same statement, or a total the caller knows. */
@@ -141,7 +141,7 @@ export interface PlanOptions {
   /** The seed listed the ids holding the username term (a rare short one). */
   listed?: boolean
   /**
-   * The seed marked the username term, a common short one (termMarks.ts, TERM_MARKED); `mark` is its last mark
+   * The seed marked the username term, a common one (termMarks.ts, TERM_MARKED); `mark` is its last mark
    * before the page in the query's scope and order, if it has one there (a small type has none).
    */
   marked?: boolean
@@ -154,7 +154,7 @@ export interface PlanOptions {
   phrase?: { exact: boolean, namesReversible: boolean, typeRanges: number }
 }
 
-/** A common short term's mark: how many of its matches there are up to and including the row at `position`. */
+/** A common term's mark: how many of its matches there are up to and including the row at `position`. */
 export interface Mark { position: RowPosition, matchesBefore: number }
 
 /** The whole list's -type order is read from its end one type's range after another, for at most this many types (GitHub's). */
@@ -186,7 +186,10 @@ export function planPage (query: PageQuery, options: PlanOptions): Plan {
   // must be sorted into: walking that order's index finds a page's matches within a few rows each;
   // sorting every candidate would cost as many as there are matches.
   const sortedOrder = ORDER_KEYS[query.order_by].column !== null || trigramIndex?.idOrdered === false
-  const commonAndSorted = sortedOrder && ((total !== undefined && total > SORTED_TERM_MATCHES) || marked === true)
+  // A longer term's marks start its pages by number only: after a cursor it is read as an unmarked one.
+  const longer = query.username !== undefined && [...query.username].length > KEPT_TERM_LENGTH
+  const markedHere = marked === true && !(longer && query.after)
+  const commonAndSorted = sortedOrder && ((total !== undefined && total > SORTED_TERM_MATCHES) || markedHere)
   const trigrams = derived && answersTerm && !commonAndSorted
   const offset = (query.page - 1) * query.pagination
   const counting: Counting = derived && totalIsKept(query, filters) ? 'kept' : totalKnown ? 'known' : 'count'
@@ -197,7 +200,7 @@ export function planPage (query: PageQuery, options: PlanOptions): Plan {
     listed !== true && phraseOrder(query.order_by, typed, phrase.namesReversible)
   // A marked term's page starts after its last mark before it, and skips the rest from the phrase
   // index where it answers (without reading their rows), else from the order's index.
-  const marking = derived && marked === true && !query.after
+  const marking = derived && markedHere && !query.after
   if (marking && !phraseAnswers) {
     return { access: 'scan', start: mark ? 'mark' : 'offset', counting, derived, filters, orderBy: query.order_by }
   }
@@ -214,10 +217,8 @@ export function planPage (query: PageQuery, options: PlanOptions): Plan {
   // Where every candidate must be sorted, a term's page takes them however many there are: a walk to
   // a middle page, or through a stretch without matches after a cursor, has no bound. A page near
   // either end of the matches, or after a cursor, is first sought in a bounded walk, where the
-  // matches spread evenly over the list would put it in the walk's first half. So is a marked longer
-  // term's cursor page: its marks start pages by number only.
-  const longer = query.username !== undefined && [...query.username].length > KEPT_TERM_LENGTH
-  const sortsAll = derived && answersTerm && trigramIndex?.idOrdered === false && (marked !== true || longer) &&
+  // matches spread evenly over the list would put it in the walk's first half.
+  const sortsAll = derived && answersTerm && trigramIndex?.idOrdered === false && !markedHere &&
     !filters.includes('id') && total !== undefined && listRows !== undefined
   const fromItsEnd = start === 'end' ? total! - offset : start === 'after' ? query.pagination + 1 : offset + query.pagination
   let access: Access

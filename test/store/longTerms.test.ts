@@ -17,7 +17,7 @@ import { PostgresProfilesRepository } from '../../app/store/postgres/profilesRep
 import { ProfilesFacets } from '../../app/store/profilesFacets.js'
 import { KEPT_TERM_LENGTH } from '../../app/store/profilesPlan.js'
 import { ProfilesRepository } from '../../app/store/profilesRepository.js'
-import { markRows, TERM_MARKS_TABLE } from '../../app/store/termMarks.js'
+import { markRows, markWalks, TERM_MARKS_TABLE } from '../../app/store/termMarks.js'
 import { NON_ASCII } from '../../app/store/usernameTerms.js'
 import { cleanUpLater } from '../helpers/cleanup.js'
 import { asciiLower, expectedPage, ordered } from '../helpers/contractModel.js'
@@ -115,6 +115,24 @@ async function * accounts () {
 }
 
 const KEPT_SQL = `SELECT term, type, count FROM ${TERM_COUNTS_TABLE} WHERE length(term) > ${KEPT_TERM_LENGTH} ORDER BY term, type`
+
+describe('the marks of common longer terms', () => {
+  it('count, at every block\'s end, the logins up to it that hold each longer term as LIKE finds it', () => {
+    const logins = ['Zoë-NAKAmura', '😀nakamura', 'naka-naka', 'NAKAM', 'xnakamurax', 'nak-amura', 'Naka😀mura', 'abc', 'nakAMURA9']
+    const rows = Array.from({ length: 1_000 }, (_, n) => ({ id: n + 1, username: `${logins[(n * 7) % logins.length]!}${n % 3 ? '' : n}` }))
+    const longer = ['naka', 'nakam', 'nakamura', 'amura']
+    const walk = markWalks(['a'], longer, rows.length).find(({ walk }) => walk.whole === 'id')!
+    const marking = walk.marking()
+    for (const { id, username } of rows) marking.add(id, username, username, null)
+    const marks = [...marking.marks()].filter(([, , term]) => term !== 'a')
+    expect(new Set(marks.map(([, , term]) => term))).toEqual(new Set(longer))
+    for (const [, , term, block, before, , id] of marks) {
+      const upTo = block * markRows(rows.length)
+      expect(id).toBe(upTo)
+      expect(before, `${term} up to ${upTo}`).toBe(rows.slice(0, upTo).filter((row) => asciiLower(row.username).includes(term)).length)
+    }
+  })
+})
 
 describe('a file with a common longer term', async () => {
   const path = join(temporaryDirectory(), 'long-terms.db')

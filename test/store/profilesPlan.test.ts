@@ -184,6 +184,9 @@ describe('the planner', () => {
     expect(planPage(query({ username: 'ack', type: 'Bot', after }), { ...unordered, total: 300, marked: true }).access).toBe('scan')
     expect(planPage(query({ username: 'ack', type: 'Bot', after }), { ...unordered, total: 300 }).access).toBe('trigrams')
     expect(planPage(query({ username: 'ack', type: 'Bot', after }), { ...idOrdered, total: 300, marked: true }).access).toBe('trigrams')
+    // A marked longer term after a cursor, where no exact phrase index answers: its few matches in a type are sorted, not walked.
+    expect(planPage(query({ username: 'alice', type: 'Organization', order_by: 'username', after }), { ...idOrdered, total: 4_100, marked: true }).access).toBe('trigrams')
+    expect(planPage(query({ username: 'alice', type: 'Organization', order_by: 'username', page: 100 }), { ...idOrdered, total: 4_100, marked: true, mark })).toMatchObject({ access: 'scan', start: 'mark' })
   })
 
   it('sorts every candidate of a page where they must be sorted, unless a bounded walk from its end of the list or its cursor finds it', () => {

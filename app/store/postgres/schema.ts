@@ -222,7 +222,7 @@ async function migrate (client: pg.ClientBase): Promise<string[]> {
 }
 
 /**
- * Refills positions, counts, the short terms' lists and marks, the folded logins and the total from
+ * Refills positions, counts, the terms' lists and marks, the folded logins and the total from
  * users, and marks them as matching the data version.
  * Runs inside the caller's transaction. Writers wait (the lock) so that what is marked current is
  * what was read; readers never do: DELETE, not TRUNCATE, and they keep their snapshot until the commit.
