@@ -77,7 +77,10 @@ describe('logs', () => {
     () => server.logLines().find((line) => line.reqId === reqId && line.msg === 'request completed'))
 
   it('are pino JSON lines when stdout is not a terminal', async () => {
-    await (await fetch(`${url}/ping`)).text()
+    const response = await fetch(`${url}/ping`)
+    await response.text()
+    // The child's lines come through a pipe: the answer can arrive before them.
+    await completedLine(response.headers.get('x-request-id')!)
     const lines = server.stdout().split('\n').filter((line) => line !== '')
     expect(lines.length).toBeGreaterThan(1)
     for (const line of lines) {
