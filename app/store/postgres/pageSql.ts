@@ -15,12 +15,14 @@ import { FOLDED_LOGINS_TABLE, FOLDED_USERNAME, foldedRankColumn, postgresOrderSq
 const TERM_CANDIDATES = `${FOLDED_USERNAME} LIKE :usernamePattern ESCAPE '\\'`
 
 // The filters as a walk of an index in the page's order applies them row by row. The username's is an
-// expression with no statistics and no index (`|| ''`): PostgreSQL's estimate for a short term from
-// the expression index's histogram can be a thousand times too low, and it then reads and sorts
-// every row of a type, or every trigram candidate, where the plan walks a few hundred. A plan made
-// without the term's total (pageSql's `planned`) filters with TERM_CANDIDATES instead.
+// expression with no statistics and no index, which PostgreSQL estimates to keep a third of the rows
+// whatever the term: any estimate made from the term is far too low for the terms a plan walks (from
+// the expression index's histogram for a short term, and a LIKE pattern's shrinks with each
+// character), and PostgreSQL then reads and sorts every row of a type, every trigram candidate or
+// the whole table, where the plan walks a few hundred. A plan made without the term's total
+// (pageSql's `planned`) filters with TERM_CANDIDATES instead.
 const FILTER_SQL: Record<FilterName, string> = {
-  username: `(${FOLDED_USERNAME} || '') LIKE :usernamePattern ESCAPE '\\'`,
+  username: `strpos(${FOLDED_USERNAME}, :term) > 0`,
   id: 'u.id = :id',
   // Compared as the type indexes hold it, so that they answer the filter.
   type: 'u.type COLLATE "C" = :type'
