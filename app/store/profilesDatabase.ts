@@ -60,6 +60,7 @@ export async function openProfilesDatabase (
   if (databaseUrl === undefined) {
     const db = openReadOnlyDatabase(databasePath)
     const searches = new SearchPool(databasePath)
+    await searches.ready
     return {
       source: searchingOffLoop(new ProfilesRepository(db), searches),
       facets: facetsOffLoop(new ProfilesFacets(db), searches),

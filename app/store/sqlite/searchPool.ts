@@ -15,8 +15,12 @@ const WORKER_FILE = new URL(FROM_SOURCE ? './searchWorkerFromSource.mjs' : './se
 
 export class SearchPool {
   private readonly pool: Piscina<SearchTask, PageRead | FacetsRead | null>
-  /** The worker's module is loaded: Node 20 aborts the process when a thread is terminated while it loads one. */
-  private readonly loaded: Promise<unknown>
+  /**
+   * The worker has loaded its module and opened its connection, so that the first search costs what
+   * any other does (or failed to open it: that search then says why). Awaited before serving, and
+   * before closing: Node 20 aborts the process when a thread is terminated while it loads a module.
+   */
+  readonly ready: Promise<unknown>
 
   constructor (databasePath: string) {
     this.pool = new Piscina({
@@ -30,7 +34,7 @@ export class SearchPool {
       resourceLimits: { maxOldGenerationSizeMb: 24, maxYoungGenerationSizeMb: 4 },
       workerData: { databasePath }
     })
-    this.loaded = this.pool.run({ kind: 'loaded' }).catch(() => undefined)
+    this.ready = this.pool.run({ kind: 'open' }).catch(() => undefined)
   }
 
   async page (query: PageQuery, known?: KnownTotal): Promise<PageRead> {
@@ -42,7 +46,7 @@ export class SearchPool {
   }
 
   async close (): Promise<void> {
-    await this.loaded
+    await this.ready
     await this.pool.destroy()
   }
 }

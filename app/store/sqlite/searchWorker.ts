@@ -8,9 +8,9 @@ import type { PageQuery } from '../profilesPlan.js'
 import { ProfilesRepository, type ProfileFilters } from '../profilesRepository.js'
 import type { KnownTotal, PageRead } from '../profilesSource.js'
 
-export type SearchTask = { kind: 'page', query: PageQuery, known?: KnownTotal } | { kind: 'facets', filters: ProfileFilters } | { kind: 'loaded' }
+export type SearchTask = { kind: 'page', query: PageQuery, known?: KnownTotal } | { kind: 'facets', filters: ProfileFilters } | { kind: 'open' }
 
-/** The connection, opened by the first search: a file that cannot be opened fails that search, not the worker's start. */
+/** The connection, opened before serving or, if that failed, by a search: a file that cannot be opened fails that search, not the worker. */
 let reader: { repository: ProfilesRepository, facets: ProfilesFacets } | undefined
 
 function readers (): { repository: ProfilesRepository, facets: ProfilesFacets } {
@@ -22,8 +22,8 @@ function readers (): { repository: ProfilesRepository, facets: ProfilesFacets } 
 }
 
 export default function search (task: SearchTask): PageRead | FacetsRead | null {
-  if (task.kind === 'loaded') return null
   const { repository, facets } = readers()
+  if (task.kind === 'open') return null
   if (task.kind === 'facets') return facets.read(task.filters)
   // Learns whether another connection committed (and whether the derived data still matches).
   repository.dataVersion()
