@@ -7,6 +7,7 @@ import fastifyView from '@fastify/view'
 import { Eta } from 'eta'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import type { AppConfig } from './config.js'
+import { AccessLog } from './http/accessLog.js'
 import { type ClientError, clientErrorJson, clientErrorOf, isPagePath, NOT_STORED, SHUTTING_DOWN, writeOnSocket } from './http/edgeAnswers.js'
 import { publicError, schemaErrorMessage } from './http/errors.js'
 import { REQUEST_ID_HEADER, requestId } from './http/requestId.js'
@@ -45,6 +46,7 @@ function trustedProxies (setting: AppConfig['trustProxy']): boolean | string | (
 export async function buildApp (config: BuildAppConfig, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     logger: options.logger ?? false,
+    logController: new AccessLog(),
     genReqId: requestId,
     trustProxy: trustedProxies(config.trustProxy),
     connectionTimeout: SERVER_LIMITS.connectionTimeout,

@@ -1,4 +1,4 @@
-// Fastify's own request logger: every request's lines carry its id; /metrics writes none below warn.
+// Fastify's own request logger, one line per answer: every request's lines carry its id; /metrics writes none below warn.
 import { Writable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { build, sampleDatabase } from '../helpers/fixtures.js'
@@ -20,14 +20,30 @@ function lineCollector () {
 const flushed = () => new Promise((resolve) => setImmediate(resolve))
 
 describe('the request log', () => {
-  it('has each request\'s lines with its id at info, and none for /metrics', async () => {
+  it('has one line per answer at info, naming the request, its status and time, and none for /metrics', async () => {
     const { lines, stream } = lineCollector()
     const app = await build(await sampleDatabase(5), {}, { logger: { level: 'info', stream } })
-    await app.inject({ url: '/api/users/profiles', headers: { 'x-request-id': 'req-a' } })
+    await app.inject({ url: '/api/users/profiles?pagination=2', headers: { 'x-request-id': 'req-a' } })
+    await app.inject({ url: '/api/users/profiles?page=0', headers: { 'x-request-id': 'req-c' } })
     await app.inject({ url: '/metrics', headers: { 'x-request-id': 'req-b' } })
     await flushed()
-    expect(lines.filter((line) => line.reqId === 'req-a').map((line) => line.msg)).toEqual(['incoming request', 'request completed'])
+    expect(lines.filter((line) => line.reqId === 'req-a')).toEqual([expect.objectContaining({
+      level: 30,
+      msg: 'request completed',
+      req: expect.objectContaining({ method: 'GET', url: '/api/users/profiles?pagination=2' }),
+      res: { statusCode: 200 },
+      responseTime: expect.any(Number)
+    })])
+    expect(lines.filter((line) => line.reqId === 'req-c').map((line) => [line.msg, line.res])).toEqual([['request completed', { statusCode: 400 }]])
     expect(lines.filter((line) => line.reqId === 'req-b')).toEqual([])
+  })
+
+  it('also has the arrival line at debug', async () => {
+    const { lines, stream } = lineCollector()
+    const app = await build(await sampleDatabase(5), {}, { logger: { level: 'debug', stream } })
+    await app.inject({ url: '/api/users/profiles', headers: { 'x-request-id': 'req-d' } })
+    await flushed()
+    expect(lines.filter((line) => line.reqId === 'req-d').map((line) => line.msg)).toEqual(['incoming request', 'request completed'])
   })
 
   it('writes no request line at warn', async () => {
