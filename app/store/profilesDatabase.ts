@@ -1,4 +1,5 @@
 // The database the service reads profiles from: the SQLite file, or PostgreSQL when DATABASE_URL is set.
+import { setTimeout as delay } from 'node:timers/promises'
 import type { AppConfig } from '../config.js'
 import { checkDatabaseFile, type DatabaseHealth } from './databaseHealth.js'
 import { openReadOnlyDatabase, prepareDatabaseFile } from './database.js'
@@ -18,6 +19,9 @@ import { facetsOffLoop, SearchPool, searchingOffLoop } from './sqlite/searchPool
 
 /** A page's statement takes milliseconds; one that runs this long is cancelled, and its request gets a 503. */
 const SERVING_STATEMENT_TIMEOUT_MS = 30_000
+
+/** How long the app waits before serving for the search worker to load and open the file (it takes about 0.2 s). */
+const SEARCH_WORKER_WAIT_MS = 2_000
 
 export type DatabaseSettings = Pick<AppConfig, 'databasePath' | 'databaseUrl'>
 
@@ -59,11 +63,14 @@ export async function openProfilesDatabase (
 ): Promise<ProfilesDatabase> {
   if (databaseUrl === undefined) {
     const db = openReadOnlyDatabase(databasePath)
+    const repository = new ProfilesRepository(db)
+    const facets = new ProfilesFacets(db)
     const searches = new SearchPool(databasePath)
-    await searches.ready
+    // The worker runs at the lowest priority: on a saturated machine the app serves without it.
+    await Promise.race([searches.ready, delay(SEARCH_WORKER_WAIT_MS, undefined, { ref: false })])
     return {
-      source: searchingOffLoop(new ProfilesRepository(db), searches),
-      facets: facetsOffLoop(new ProfilesFacets(db), searches),
+      source: searchingOffLoop(repository, searches),
+      facets: facetsOffLoop(facets, searches),
       exports: new FileProfilesExports(databasePath),
       checkHealth: () => checkDatabaseFile(databasePath),
       close: async () => {

@@ -38,12 +38,14 @@ describe('the request log', () => {
     expect(lines.filter((line) => line.reqId === 'req-b')).toEqual([])
   })
 
-  it('also has the arrival line at debug', async () => {
+  it('also has the arrival line at debug, and still none for /metrics', async () => {
     const { lines, stream } = lineCollector()
     const app = await build(await sampleDatabase(5), {}, { logger: { level: 'debug', stream } })
     await app.inject({ url: '/api/users/profiles', headers: { 'x-request-id': 'req-d' } })
+    await app.inject({ url: '/metrics', headers: { 'x-request-id': 'req-e' } })
     await flushed()
     expect(lines.filter((line) => line.reqId === 'req-d').map((line) => line.msg)).toEqual(['incoming request', 'request completed'])
+    expect(lines.filter((line) => line.reqId === 'req-e')).toEqual([])
   })
 
   it('writes no request line at warn', async () => {

@@ -17,8 +17,9 @@ export class SearchPool {
   private readonly pool: Piscina<SearchTask, PageRead | FacetsRead | null>
   /**
    * The worker has loaded its module and opened its connection, so that the first search costs what
-   * any other does (or failed to open it: that search then says why). Awaited before serving, and
-   * before closing: Node 20 aborts the process when a thread is terminated while it loads a module.
+   * any other does (or failed to open it: that search then says why). Awaited, for a while, before
+   * serving, and before closing: Node 20 aborts the process when a thread is terminated while it
+   * loads a module.
    */
   readonly ready: Promise<unknown>
 
