@@ -109,8 +109,8 @@ interface Candidates { cte: string, sorted: (reversed: boolean) => string }
 
 /**
  * A term's matches under all the filters, to be sorted: from a rare short term's listed ids (the
- * username filter then keeps the contract's exact semantics), or from the trigram candidates of the folded logins
- * (of users with an id filter: one primary-key lookup). Candidates read from users are
+ * username filter then keeps the contract's exact semantics), or from the trigram candidates of the
+ * folded logins (of users with an id filter: one primary-key lookup). Candidates read from users are
  * materialized: the order's LIMIT stays outside, so PostgreSQL cannot walk an order's index
  * instead, which reads every row before the first match when they gather far from its start. The
  * folded logins have no index in any order; a page by number sorts them by their position in it.
