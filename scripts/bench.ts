@@ -54,11 +54,15 @@ function startAppServer (run: BenchRun, build: ServerBuild, workers: number, cac
   })
 }
 
-async function measureCeiling (run: BenchRun, bodyFile: string, workers: number): Promise<Measurement> {
+/** The ceilings' inputs: API page 1's body, and the headers it carries beyond those the as-shipped ceiling writes itself. */
+interface CeilingFiles { body: string, headers: string }
+type CeilingKind = 'bare' | 'shipped'
+
+async function measureCeiling (run: BenchRun, files: CeilingFiles, workers: number, kind: CeilingKind): Promise<Measurement> {
   const server = await startChildServer({
     args: ['dist/scripts/bench/ceilingServer.js'],
     cwd: PROJECT_ROOT,
-    env: { BODY_FILE: bodyFile, WORKERS: String(workers) },
+    env: { BODY_FILE: files.body, WORKERS: String(workers), ...(kind === 'shipped' ? { ...SHIPPED_ENV, HEADERS_FILE: files.headers } : {}) },
     logFile: serverLog(run),
     readyPath: '/',
     workers
@@ -66,7 +70,7 @@ async function measureCeiling (run: BenchRun, bodyFile: string, workers: number)
   try {
     await warmUpFreshServer([`${server.url}/`], run.load)
     const ceiling = await measureLoad(`${server.url}/`, run.load, server.cpuTicks)
-    progress(`[${workersLabel(workers)}] ceiling: ${Math.round(ceiling.requestsPerSecond)} req/s`)
+    progress(`[${workersLabel(workers)}] ceiling${kind === 'shipped' ? ' as shipped' : ''}: ${Math.round(ceiling.requestsPerSecond)} req/s`)
     return ceiling
   } finally {
     await server.stop()
@@ -104,31 +108,41 @@ function medianOf (measurements: Measurement[]): Measurement {
 
 type ScenariosRun = Awaited<ReturnType<typeof measureScenarios>>
 
-async function measureWorkers (run: BenchRun, bodyFile: string, workers: number, scenarios: Scenario[]): Promise<WorkerRun> {
+async function measureWorkers (run: BenchRun, files: CeilingFiles, workers: number, scenarios: Scenario[]): Promise<WorkerRun> {
   // Measured before the scenarios and after each cache setting's: a shared machine's speed drifts.
-  const ceilings = [await measureCeiling(run, bodyFile, workers)]
+  const ceilings: Record<CeilingKind, Measurement[]> = { bare: [], shipped: [] }
+  const measureCeilings = async () => {
+    for (const kind of ['bare', 'shipped'] as const) ceilings[kind].push(await measureCeiling(run, files, workers, kind))
+  }
+  await measureCeilings()
   // Each build's server in turn for one cache setting, so that both meet the same moment of the machine.
   const byBuild = run.builds.map(() => new Map<CacheSetting, ScenariosRun>())
   for (const cache of CACHE_SETTINGS) {
     for (const [index, build] of run.builds.entries()) byBuild[index]!.set(cache, await measureScenarios(run, build, workers, cache, scenarios))
-    ceilings.push(await measureCeiling(run, bodyFile, workers))
+    await measureCeilings()
   }
   const [current, compared] = byBuild.map((byCache): BuildResults => ({
     results: scenarios.flatMap((scenario) => CACHE_SETTINGS.map((cache) =>
       ({ scenario, cache, measurement: byCache.get(cache)!.measurements.get(scenario)! }))),
     serverMemory: { on: byCache.get('on')!.memory, off: byCache.get('off')!.memory }
   }))
-  return { workers, ceiling: medianOf(ceilings), ...current!, ...(compared ? { compared } : {}) }
+  return { workers, ceiling: medianOf(ceilings.bare), shippedCeiling: medianOf(ceilings.shipped), ...current!, ...(compared ? { compared } : {}) }
 }
 
-/** Picks the scenarios' URLs and saves the API page 1 body (the ceiling's body) from a short-lived server. */
-async function prepareScenarios (run: BenchRun, bodyFile: string) {
+/** Written by Node, or by the as-shipped ceiling's own request id and rate limit. */
+const HEADERS_NOT_REPLAYED = /^(date|connection|keep-alive|content-length|transfer-encoding|x-request-id|x-ratelimit-.*)$/
+
+/** Picks the scenarios' URLs and saves API page 1's body and headers (the ceilings') from a short-lived server. */
+async function prepareScenarios (run: BenchRun, files: CeilingFiles) {
   const server = await startAppServer(run, run.builds[0]!, 1, 'on')
   try {
     const chosen = await chooseScenarios(server.url)
-    const body = Buffer.from(await (await fetch(`${server.url}/api/users/profiles`)).arrayBuffer())
-    writeFileSync(bodyFile, body)
-    return { ...chosen, ceilingBodyBytes: body.length }
+    const page1 = await fetch(`${server.url}/api/users/profiles`)
+    const body = Buffer.from(await page1.arrayBuffer())
+    const headers = Object.fromEntries([...page1.headers].filter(([name]) => !HEADERS_NOT_REPLAYED.test(name)))
+    writeFileSync(files.body, body)
+    writeFileSync(files.headers, JSON.stringify(headers))
+    return { ...chosen, ceilingBodyBytes: body.length, ceilingHeaders: Object.keys(headers).length }
   } finally {
     await server.stop()
   }
@@ -137,7 +151,7 @@ async function prepareScenarios (run: BenchRun, bodyFile: string) {
 async function runBenchmark (options: BenchOptions, argv: string[], run: BenchRun): Promise<void> {
   const started = performance.now()
   const { database, load } = run
-  const bodyFile = join(run.dir, 'ceiling-body.json')
+  const files: CeilingFiles = { body: join(run.dir, 'ceiling-body.json'), headers: join(run.dir, 'ceiling-headers.json') }
 
   let seed
   if (database.seeded) {
@@ -148,9 +162,9 @@ async function runBenchmark (options: BenchOptions, argv: string[], run: BenchRu
     progress(seedLine(seed))
   }
 
-  const { scenarios, flatPages, search, ceilingBodyBytes } = await prepareScenarios(run, bodyFile)
+  const { scenarios, flatPages, search, ceilingBodyBytes, ceilingHeaders } = await prepareScenarios(run, files)
   const runs: WorkerRun[] = []
-  for (const workers of options.workers) runs.push(await measureWorkers(run, bodyFile, workers, scenarios))
+  for (const workers of options.workers) runs.push(await measureWorkers(run, files, workers, scenarios))
   // Two rounds, the faster of each kept: the comparison is page against page, so noise from the
   // shared machine should not decide it. This checkout's build only, as for the worst URLs.
   const current = run.builds[0]!
@@ -182,6 +196,7 @@ async function runBenchmark (options: BenchOptions, argv: string[], run: BenchRu
       'machine, so it shares the cores with the server (with 2 workers on 2 cores, the ceiling can fall below 1 worker\'s)',
     seed,
     ceilingBodyBytes,
+    ceilingHeaders,
     search,
     scenarios,
     runs,

@@ -1,15 +1,17 @@
 // `npm run bench` end to end on a tiny database: every scenario measured with the cache on and off,
-// against a ceiling, without errors, beside another git ref's build. Numbers are not asserted: they
+// against the ceilings, without errors, beside another git ref's build. Numbers are not asserted: they
 // depend on the machine.
 import { execFile } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import pg from 'pg'
 import { PROJECT_ROOT } from '../app/paths.js'
 import { temporaryDirectory } from './helpers/fixtures.js'
+import { freePort } from './helpers/freePort.js'
 import { startPostgresServer } from './helpers/postgresServer.js'
+import { eventually, exitStatus, listeningUrl, spawnServer } from './helpers/serverProcess.js'
 
 const SCENARIOS = ['API page 1', 'API page 20, pagination 50', 'API order_by=type, page 3',
   'API order_by=-username, deep page', 'API deep page', 'API username search', 'API id lookup',
@@ -42,8 +44,9 @@ describe('npm run bench', () => {
     expect(stdout).toMatch(/Seeded 300 users in [\d.]+ s, peak RSS \d+ MB/)
     expect(stdout).toMatch(/Server peak RSS: cache on: \d+ MB per process.*; cache off: \d+ MB per process/)
     const rows = tableRows(section(stdout, '1 worker'))
-    expect(rows).toHaveLength(1 + SCENARIOS.length * 2)
+    expect(rows).toHaveLength(2 + SCENARIOS.length * 2)
     expect(rows[0]![0]).toMatch(/^ceiling: bare Fastify/)
+    expect(rows[1]![0]).toMatch(/^ceiling as shipped: info log, rate limit, request id and \d+ headers$/)
     for (const name of SCENARIOS) {
       for (const cache of ['on', 'off']) {
         expect(rows.some(([scenario, setting]) => scenario!.startsWith(name) && setting === cache), `${name}, cache ${cache}`).toBe(true)
@@ -101,7 +104,7 @@ describe('npm run bench', () => {
 
     expect(stdout).toMatch(/^- Database: PostgreSQL \d+[.\d]* .*, a database made for this run \(postgres:\/\/postgres@127\.0\.0\.1:\d+\/ghusers_bench_\d+_\d+\)$/m)
     const rows = tableRows(section(stdout, '1 worker'))
-    expect(rows).toHaveLength(1 + SCENARIOS.length * 2)
+    expect(rows).toHaveLength(2 + SCENARIOS.length * 2)
     for (const [scenario, , requestsPerSecond, , , errors] of rows) {
       expect(Number(requestsPerSecond!.replaceAll(',', '')), scenario).toBeGreaterThan(0)
       expect(errors, scenario).toBe('0')
@@ -112,6 +115,31 @@ describe('npm run bench', () => {
     await client.end()
     expect(left.rows).toEqual([])
   }, 180_000)
+
+  it('runs the ceiling as shipped with the request log, rate limit and request id of the app, and the headers it is given', async () => {
+    const dir = temporaryDirectory()
+    const body = join(dir, 'body.json')
+    const headers = join(dir, 'headers.json')
+    writeFileSync(body, '{"results":[]}')
+    writeFileSync(headers, JSON.stringify({ 'content-type': 'application/json; charset=utf-8', etag: '"a-b"', 'x-total-count': '7' }))
+    const server = spawnServer(process.execPath, ['dist/scripts/bench/ceilingServer.js'], {
+      BODY_FILE: body, HEADERS_FILE: headers, PORT: String(await freePort()), RATE_LIMIT_MAX: '5', RATE_LIMIT_WINDOW: '60'
+    })
+    const url = await listeningUrl(server)
+
+    const answer = await fetch(`${url}/`)
+    expect(answer.status).toBe(200)
+    expect(await answer.text()).toBe('{"results":[]}')
+    expect(Object.fromEntries(answer.headers)).toMatchObject({
+      'content-type': 'application/json; charset=utf-8', etag: '"a-b"', 'x-total-count': '7', 'x-ratelimit-limit': '5', 'x-ratelimit-remaining': '4'
+    })
+    const id = answer.headers.get('x-request-id')
+    expect(id).toMatch(/^[0-9a-f-]{36}$/)
+    const line = await eventually('the request\'s log line', () => server.logLines().find((entry) => entry.reqId === id))
+    expect(line).toMatchObject({ level: 30, msg: 'request completed', req: { method: 'GET', url: '/' }, res: { statusCode: 200 } })
+    server.child.kill('SIGTERM')
+    expect(await exitStatus(server)).toBe(0)
+  })
 
   it.each([
     [['--workers', '1,0'], '--workers'],
