@@ -43,8 +43,7 @@ function percentile (sorted: Float64Array, fraction: number): number {
 
 /**
  * How many scenario warm-ups a freshly started server gets on its first URL before any
- * measurement: V8 is still compiling the request path in its first seconds (measured: a fresh
- * server's first 2 s cost 167 µs an answer, the following ones 105).
+ * measurement: V8 is still compiling the request path in its first seconds (bench/README.md).
  */
 export const FRESH_SERVER_WARMUPS = 3
 
@@ -52,8 +51,7 @@ export const FRESH_SERVER_WARMUPS = 3
  * Drives `urls` unmeasured, right after a server starts: the first for FRESH_SERVER_WARMUPS
  * warm-ups, then each of the others for one. Every scenario then meets a server that has run all
  * of their paths: warmed on the first URL only, the first scenario was measured while V8 still
- * compiled (a cached API page 1 at 36,700 req/s in its first 3 s after the warm-up, 47,800 a
- * minute later, with autocannon here), and so read slower than the same answer measured later.
+ * compiled, and so read slower than the same answer measured later.
  */
 export async function warmUpFreshServer (urls: string[], options: LoadOptions): Promise<void> {
   if (options.warmup <= 0) return
