@@ -8,6 +8,7 @@ import { Eta } from 'eta'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import type { AppConfig } from './config.js'
 import { AccessLog } from './http/accessLog.js'
+import { JSON_TYPE } from './http/answers.js'
 import { type ClientError, clientErrorJson, clientErrorOf, isPagePath, NOT_STORED, SHUTTING_DOWN, writeOnSocket } from './http/edgeAnswers.js'
 import { publicError, schemaErrorMessage } from './http/errors.js'
 import { REQUEST_ID_HEADER, requestId } from './http/requestId.js'
@@ -15,11 +16,10 @@ import { SERVER_LIMITS } from './http/serverLimits.js'
 import { BOOTSTRAP_DIST_DIR, PUBLIC_DIR, VIEWS_DIR } from './paths.js'
 import answerStore from './plugins/app/answerStore.js'
 import profiles from './plugins/app/profiles.js'
-import helmet from './plugins/external/helmet.js'
+import helmet, { SECURITY_HEADERS } from './plugins/external/helmet.js'
 import { CROSS_ORIGIN_READ_HEADERS } from './plugins/external/cors.js'
 import metrics, { UNMATCHED_ROUTE } from './plugins/external/metrics.js'
-import { registerOpenApi } from './plugins/external/openapi.js'
-import { SECURITY_HEADERS } from './plugins/external/securityHeaders.js'
+import swagger from './plugins/external/swagger.js'
 import api from './routes/api/index.js'
 import { githubError } from './routes/api/v3.js'
 import { GITHUB_DOCS } from './schemas/githubUsers.js'
@@ -70,7 +70,7 @@ export async function buildApp (config: BuildAppConfig, options: BuildAppOptions
     app.log.info({ ...prepared, at: databaseLabel(config) }, 'brought the database up to date')
   }
 
-  // The API and the pages have their own; this one answers for the operational routes and /docs.
+  // The JSON errors of /api, the operational routes and /docs; the pages and /api/v3 have their own.
   app.setErrorHandler((error, request, reply) => {
     const body = publicError(error)
     if (body.statusCode >= 500) request.log.error({ err: error }, 'request failed')
@@ -91,7 +91,7 @@ export async function buildApp (config: BuildAppConfig, options: BuildAppOptions
   await app.register(answerStore, config.resultCache)
   // The file's size is a gauge only where there is a file.
   await app.register(metrics, { databasePath: config.databaseUrl === undefined ? config.databasePath : undefined })
-  await registerOpenApi(app)
+  await app.register(swagger)
   await app.register(fastifyView, {
     engine: { eta: new Eta({ autoEscape: true }) },
     root: VIEWS_DIR,
@@ -148,5 +148,5 @@ async function answerClientError (app: FastifyInstance, error: ClientError, sock
     const html = await errorPageHtml(app, page).catch(() => undefined)
     if (html !== undefined) return writeOnSocket(socket, statusCode, 'text/html; charset=utf-8', html)
   }
-  writeOnSocket(socket, statusCode, 'application/json; charset=utf-8', clientErrorJson(statusCode, message))
+  writeOnSocket(socket, statusCode, JSON_TYPE, clientErrorJson(statusCode, message))
 }

@@ -17,7 +17,7 @@ export interface Answer {
   body: Buffer
 }
 
-/** @fastify/caching keeps the tags it has issued in this segment; finished answers go in ANSWERS. */
+/** The segment @fastify/caching is told to keep the tags it has issued in; finished answers go in ANSWERS. */
 export const TAGS = 'fastify-caching'
 export const ANSWERS = 'answers'
 

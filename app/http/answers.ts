@@ -32,6 +32,9 @@ export interface BuiltAnswer {
   body: string
 }
 
+/** The content type of the API's JSON answers. */
+export const JSON_TYPE = 'application/json; charset=utf-8'
+
 /** How long this process keeps a tag or an answer (a new data version retires them sooner). */
 export const ANSWER_LIFETIME_MS = 3_600_000
 

@@ -3,7 +3,7 @@
 // while the server is shutting down.
 import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
-import { SECURITY_HEADERS } from '../plugins/external/securityHeaders.js'
+import { SECURITY_HEADERS } from '../plugins/external/helmet.js'
 import type { PublicError } from './errors.js'
 import { SERVER_LIMITS } from './serverLimits.js'
 

@@ -3,7 +3,7 @@ import cluster from 'node:cluster'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { NOT_STORED } from '../http/edgeAnswers.js'
 import { clusterMetricsFromPrimary } from '../metrics/clusterMetrics.js'
-import { registerDocs } from '../plugins/external/openapi.js'
+import swaggerUi from '../plugins/external/swaggerUi.js'
 import { Healthy, Ping, Unhealthy } from '../schemas/operations.js'
 
 export interface OperationsOptions {
@@ -16,7 +16,7 @@ const operations: FastifyPluginAsyncTypebox<OperationsOptions> = async (app, { d
     reply.header('cache-control', NOT_STORED)
     done()
   })
-  await registerDocs(app)
+  await app.register(swaggerUi)
 
   app.get('/ping', {
     schema: { tags: ['operations'], summary: 'Liveness: the process answers', response: { 200: Ping } }

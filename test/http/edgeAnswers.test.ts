@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import { describe, expect, it } from 'vitest'
 import { SERVER_LIMITS } from '../../app/http/serverLimits.js'
-import { SECURITY_HEADERS } from '../../app/plugins/external/securityHeaders.js'
+import { SECURITY_HEADERS } from '../../app/plugins/external/helmet.js'
 import { build, sampleDatabase } from '../helpers/fixtures.js'
 
 interface RawResponse { status: number, headers: Record<string, string>, body: string }

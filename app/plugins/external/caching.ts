@@ -4,7 +4,7 @@ import fastifyCaching from '@fastify/caching'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { ifNoneMatchHits, requestedTag } from '../../http/answers.js'
-import type { AnswerStore } from '../../http/answerStore.js'
+import { TAGS, type AnswerStore } from '../../http/answerStore.js'
 
 export interface CachingOptions {
   /** Seconds any cache may reuse a successful GET (CACHE_MAX_AGE). */
@@ -31,7 +31,7 @@ async function caching (scope: FastifyInstance, { maxAge, store }: CachingOption
   // CACHE_MAX_AGE=0 asks caches to revalidate every time (no-cache); the plugin would send a bare "public" instead, which lets them guess.
   const privacy = maxAge > 0 ? fastifyCaching.privacy.PUBLIC : fastifyCaching.privacy.NOCACHE
   const cacheControl = maxAge > 0 ? `public, max-age=${maxAge}` : 'no-cache'
-  await scope.register(fastifyCaching, { privacy, expiresIn: maxAge, cache: store })
+  await scope.register(fastifyCaching, { privacy, expiresIn: maxAge, cache: store, cacheSegment: TAGS })
 }
 
 export default fp(caching, { name: 'http-caching', fastify: '5.x', dependencies: ['profiles'] })

@@ -1,12 +1,11 @@
 // GET /api/users/facets: rows per type for the list's filters, cached like the list.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { answer, type Representation } from '../../http/answers.js'
+import { answer, JSON_TYPE, type Representation } from '../../http/answers.js'
 import { canonicalFiltersKey, checking, profilesQueryRules } from '../../query/profilesQuery.js'
 import { FacetsQuery, FacetsResponse } from '../../schemas/facets.js'
 import { API_ERRORS, NotModified } from '../../schemas/profiles.js'
 import { whenReady } from '../../store/profilesSource.js'
 
-const JSON_TYPE = 'application/json; charset=utf-8'
 const FACETS_PARAMETERS = Object.keys(FacetsQuery.properties)
 
 const facets: Representation = {

@@ -1,8 +1,7 @@
-// The JSON API under /api: cross-origin reads, a per-client rate limit, HTTP caching, JSON errors and 404s.
+// The JSON API under /api: cross-origin reads, a per-client rate limit, HTTP caching and JSON 404s
+// (its errors are the app's JSON errors; /api/v3 writes GitHub's).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { RateLimitConfig } from '../../config.js'
-import { NOT_STORED } from '../../http/edgeAnswers.js'
-import { publicError } from '../../http/errors.js'
 import caching from '../../plugins/external/caching.js'
 import cors from '../../plugins/external/cors.js'
 import rateLimit from '../../plugins/external/rateLimit.js'
@@ -24,11 +23,6 @@ const api: FastifyPluginAsyncTypebox<ApiOptions> = async (app, options) => {
   await app.register(rateLimit, options.rateLimit)
   await app.register(caching, { maxAge: options.httpCacheMaxAge, store: app.answerStore })
 
-  app.setErrorHandler((error, request, reply) => {
-    const body = publicError(error)
-    if (body.statusCode >= 500) request.log.error({ err: error }, 'request failed')
-    return reply.code(body.statusCode).header('cache-control', NOT_STORED).send(body)
-  })
   app.setNotFoundHandler((request, reply) => reply.code(404).send({
     statusCode: 404, error: 'Not Found', message: `No route ${request.method} ${request.url.split('?')[0]}`
   }))

@@ -1,7 +1,7 @@
 // GET /api/users/profiles and /api/users/profiles/:id.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import createError from 'http-errors'
-import { answer, type BuiltAnswer, type Representation } from '../../http/answers.js'
+import { answer, type BuiltAnswer, JSON_TYPE, type Representation } from '../../http/answers.js'
 import {
   allOf, apiListHrefs, canonicalQueryKey, checking, linkHeader, pageCount, pageLinks, profilesQueryRules, profilesSearchParams,
   rejectQueryParameters, requireDigits
@@ -11,7 +11,6 @@ import { API_ERRORS, NotModified, ProfileParams, ProfileResponse, ProfilesListQu
 import type { PageRead } from '../../store/profilesSource.js'
 
 const ID_PARAM = new Set(['id'])
-const JSON_TYPE = 'application/json; charset=utf-8'
 
 /**
  * The list's JSON, in ProfilesPage's shape. The results array comes from the database already as

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify'
 import createError from 'http-errors'
-import { answer, type Representation } from '../../http/answers.js'
+import { answer, JSON_TYPE, type Representation } from '../../http/answers.js'
 import { NOT_STORED } from '../../http/edgeAnswers.js'
 import { publicError } from '../../http/errors.js'
 import { checking, requireDigits } from '../../query/profilesQuery.js'
@@ -17,7 +17,6 @@ export interface GitHubApiOptions {
   publicUrl: string
 }
 
-const JSON_TYPE = 'application/json; charset=utf-8'
 const QUERY_INTEGERS = new Set(['since', 'per_page'])
 
 const userList: Representation = {

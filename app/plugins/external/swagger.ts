@@ -1,33 +1,12 @@
-// The OpenAPI 3 document (@fastify/swagger), generated from the routes' TypeBox schemas, and the
-// interactive documentation at /docs (@fastify/swagger-ui, its assets served from node_modules).
+// The OpenAPI 3 document (@fastify/swagger), generated from the routes' TypeBox schemas: registered
+// before the routes it describes, served at /openapi.json and read by Swagger UI (swaggerUi.ts).
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import fastifySwagger, { type FastifyDynamicSwaggerOptions } from '@fastify/swagger'
-import fastifySwaggerUi from '@fastify/swagger-ui'
-import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
 import { PROJECT_ROOT } from '../../paths.js'
 
-export const DOCS_PREFIX = '/docs'
-
 const { version } = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }
-
-/**
- * Swagger UI's own needs, and only on /docs: React sets inline style attributes, and its icons
- * are data: images. Everything else stays as strict as the pages' policy.
- */
-export const DOCS_CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "base-uri 'none'",
-  "connect-src 'self'",
-  "font-src 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-  "img-src 'self' data:",
-  "object-src 'none'",
-  "script-src 'self'",
-  "script-src-attr 'none'",
-  "style-src 'self' 'unsafe-inline'"
-].join('; ')
 
 interface QuerySchema { required?: string[], properties?: Record<string, { default?: unknown }> }
 
@@ -41,8 +20,7 @@ const transform: FastifyDynamicSwaggerOptions['transform'] = ({ schema, url }) =
   return { schema: { ...schema, querystring: { ...querystring, required } }, url }
 }
 
-/** Registers the document generator; must come before the routes it describes. */
-export async function registerOpenApi (app: FastifyInstance): Promise<void> {
+export default fp(async (app) => {
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.0.3',
@@ -61,14 +39,4 @@ export async function registerOpenApi (app: FastifyInstance): Promise<void> {
     },
     transform
   })
-}
-
-/** Serves Swagger UI at /docs under its own, slightly relaxed, Content-Security-Policy. */
-export async function registerDocs (app: FastifyInstance): Promise<void> {
-  await app.register(fastifySwaggerUi, {
-    routePrefix: DOCS_PREFIX,
-    staticCSP: DOCS_CONTENT_SECURITY_POLICY,
-    uiConfig: { validatorUrl: null, docExpansion: 'list', deepLinking: true, tryItOutEnabled: true },
-    logLevel: 'warn'
-  })
-}
+}, { name: 'openapi', fastify: '5.x' })
