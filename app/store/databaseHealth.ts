@@ -1,7 +1,7 @@
 // Whether the database file can be served: opened afresh, read, and counted, for GET /health.
 import { accessSync, constants, existsSync } from 'node:fs'
 import BetterSqlite3, { type Database } from 'better-sqlite3'
-import { SCHEMA_VERSION } from './migrations.js'
+import { SCHEMA_VERSION } from './sqlite/migrations.js'
 
 export type DatabaseState = 'ok' | 'missing' | 'unreadable' | 'not a database' | 'not migrated' | 'unreachable'
 

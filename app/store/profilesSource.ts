@@ -1,6 +1,9 @@
 // What the routes read profiles from: the SQLite file's repository or PostgreSQL's.
-import type { Profile } from '../schemas/profiles.js'
+import type { Profile, ProfilesQuery } from '../schemas/profiles.js'
 import type { PageQuery, RowPosition } from './profilesPlan.js'
+
+/** The filters of a query (facets and exports take them without paging). */
+export type ProfileFilters = Pick<ProfilesQuery, 'username' | 'id' | 'type'>
 
 /** A value, or a promise of one: the SQLite file answers at once, PostgreSQL over the network. */
 export type MaybePromise<T> = T | Promise<T>

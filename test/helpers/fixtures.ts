@@ -9,7 +9,7 @@ import { createConfig } from '../../app/config.js'
 import type { Profile, ProfilesQuery } from '../../app/schemas/profiles.js'
 import { sampleAccounts } from '../../app/seed/sampleAccounts.js'
 import { seedDatabase } from '../../app/seed/seedDatabase.js'
-import type { ProfilesRepository } from '../../app/store/profilesRepository.js'
+import type { ProfilesRepository } from '../../app/store/sqlite/profilesRepository.js'
 import { cleanUpLater } from './cleanup.js'
 
 /** A fresh temporary folder, removed when the test (or, outside a test, the test file) ends. */

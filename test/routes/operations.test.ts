@@ -4,7 +4,7 @@ import { chmodSync, chownSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import BetterSqlite3 from 'better-sqlite3'
 import type { FastifyInstance } from 'fastify'
 import { describe, expect, it } from 'vitest'
-import { SCHEMA_VERSION } from '../../app/store/migrations.js'
+import { SCHEMA_VERSION } from '../../app/store/sqlite/migrations.js'
 import { build, contractOnlyDatabase, sampleDatabase, temporaryDirectory } from '../helpers/fixtures.js'
 import { getOnNewConnection, listeningUrl, startCompiledServer } from '../helpers/serverProcess.js'
 

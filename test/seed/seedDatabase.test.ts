@@ -7,8 +7,8 @@ import type { Profile } from '../../app/schemas/profiles.js'
 import { sampleAccountAt, sampleAccounts } from '../../app/seed/sampleAccounts.js'
 import { seedDatabase } from '../../app/seed/seedDatabase.js'
 import { SeedInterruptedError } from '../../app/seed/seedProfiles.js'
-import { openReadOnlyDatabase } from '../../app/store/database.js'
-import { ProfilesRepository } from '../../app/store/profilesRepository.js'
+import { openReadOnlyDatabase } from '../../app/store/sqlite/database.js'
+import { ProfilesRepository } from '../../app/store/sqlite/profilesRepository.js'
 import { readProfiles, temporaryDirectory } from '../helpers/fixtures.js'
 
 const rows = (path: string): Profile[] => {

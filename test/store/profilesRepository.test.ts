@@ -1,8 +1,9 @@
 // The repository against real files: filters, LIKE escaping, order, one snapshot per page.
 import { describe, expect, it } from 'vitest'
 import { ORDER_BY_VALUES, type ProfilesQuery } from '../../app/schemas/profiles.js'
-import { containsPattern, ProfilesRepository } from '../../app/store/profilesRepository.js'
-import { prepareDatabaseFile, openReadOnlyDatabase } from '../../app/store/database.js'
+import { ProfilesRepository } from '../../app/store/sqlite/profilesRepository.js'
+import { containsPattern } from '../../app/store/sqlite/pageSql.js'
+import { prepareDatabaseFile, openReadOnlyDatabase } from '../../app/store/sqlite/database.js'
 import { ordered } from '../helpers/contractModel.js'
 import { contractOnlyDatabase, HOSTILE_PROFILES, HOSTILE_SEARCHES, readProfiles } from '../helpers/fixtures.js'
 

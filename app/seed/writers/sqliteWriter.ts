@@ -1,10 +1,10 @@
 // The seed's writer for the SQLite file: one IMMEDIATE transaction of REPLACEs, indexes and derived data rebuilt at the end.
 import type { Database } from 'better-sqlite3'
-import { openWritableDatabase } from '../../store/database.js'
+import { openWritableDatabase } from '../../store/sqlite/database.js'
 import { rebuildDerivedData } from '../../store/derivedData.js'
 import {
   CHANGE_TRIGGERS_SQL, DROP_CHANGE_TRIGGERS_SQL, DROP_SECONDARY_INDEXES_SQL, SECONDARY_INDEXES_SQL
-} from '../../store/migrations.js'
+} from '../../store/sqlite/migrations.js'
 import type { SeedWriter } from '../seedProfiles.js'
 
 export function sqliteWriter (databasePath: string): SeedWriter {

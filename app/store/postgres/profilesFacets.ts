@@ -3,7 +3,7 @@
 import type pg from 'pg'
 import { facetsFromCounts, type FacetsRead, type ProfilesFacetsSource } from '../profilesFacetsSource.js'
 import { foldTerm, KEPT_TERM_LENGTH } from '../profilesPlan.js'
-import type { ProfileFilters } from '../profilesRepository.js'
+import type { ProfileFilters } from '../profilesSource.js'
 import { TERM_COUNTS_TABLE } from '../derivedData.js'
 import { foldedContainsPattern, foldedLoginsLike } from './pageSql.js'
 import { FOLDED_LOGINS_TABLE, FOLDED_USERNAME, STATE_SQL, stateOf, type StateRow } from './schema.js'

@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import BetterSqlite3, { type Database } from 'better-sqlite3'
-import { derivedDataIsCurrent, rebuildDerivedData } from './derivedData.js'
+import { derivedDataIsCurrent, rebuildDerivedData } from '../derivedData.js'
 import { migrate } from './migrations.js'
 
 async function openAndMigrate (path: string, create: boolean): Promise<{ db: Database, applied: string[] }> {

@@ -1,13 +1,13 @@
 // Exports from the SQLite file: a read-only connection of their own holding one read transaction
 // (one snapshot, whatever a seed commits meanwhile), read a bounded chunk per step.
 import type { Database, Statement } from 'better-sqlite3'
-import type { Profile } from '../schemas/profiles.js'
+import type { Profile } from '../../schemas/profiles.js'
 import { openReadOnlyDatabase } from './database.js'
-import { orderSql, positionsTable } from './derivedData.js'
-import { EXPORT_CHUNK_ROWS, type ExportQuery, type ProfilesExport, type ProfilesExportSource } from './profilesExportSource.js'
+import { orderSql, positionsTable } from '../derivedData.js'
+import { EXPORT_CHUNK_ROWS, type ExportQuery, type ProfilesExport, type ProfilesExportSource } from '../profilesExportSource.js'
 import { ProfilesFacets } from './profilesFacets.js'
-import { containsPattern } from './profilesRepository.js'
-import { META_COLUMNS } from './sqlite/pageSql.js'
+import type { FilterName } from '../profilesPlan.js'
+import { containsPattern, FILTER_SQL, META_COLUMNS } from './pageSql.js'
 
 interface SnapshotMeta { file_id: string, data_version: number, derived_version: number, total_count: number }
 
@@ -15,12 +15,9 @@ interface SnapshotMeta { file_id: string, data_version: number, derived_version:
 const COLUMNS = 'u.id AS id, CAST(u.username AS TEXT) AS username, CAST(u.avatar_url AS TEXT) AS avatar_url, ' +
   'CAST(u.type AS TEXT) AS type, CAST(u.url AS TEXT) AS url'
 
-/** The username and type filters over `users u` (the id is read by its own statement). */
-function filtersSql (query: ExportQuery): string[] {
-  const where: string[] = []
-  if (query.username !== undefined) where.push("u.username LIKE (@usernamePattern || '') ESCAPE '\\'")
-  if (query.type !== undefined) where.push('u.type = @type')
-  return where
+/** The pages' filters over `users u`, for those of `names` the query sets. */
+function filtersSql (query: ExportQuery, names: FilterName[]): string[] {
+  return names.filter((name) => query[name] !== undefined).map((name) => FILTER_SQL[name])
 }
 
 function parameters (query: ExportQuery): Record<string, unknown> {
@@ -36,7 +33,8 @@ function parameters (query: ExportQuery): Record<string, unknown> {
  * positions and keeps the rows that match, so a rare filter costs a bounded step too.
  */
 function positionSteps (db: Database, query: ExportQuery, rows: number): () => Profile[] | undefined {
-  const where = filtersSql(query)
+  // The id is read by its own statement.
+  const where = filtersSql(query, ['username', 'type'])
   const statement = db.prepare(`SELECT ${COLUMNS} FROM (SELECT rank, id FROM ${positionsTable(query.order_by)} ` +
     `WHERE rank > @after ORDER BY rank LIMIT ${EXPORT_CHUNK_ROWS}) p JOIN users u ON u.id = p.id ` +
     `${where.length ? `WHERE ${where.join(' AND ')} ` : ''}ORDER BY p.rank`)
@@ -55,7 +53,7 @@ function positionSteps (db: Database, query: ExportQuery, rows: number): () => P
  * statement over the users indexes, its rows taken a chunk at a time.
  */
 function scanSteps (db: Database, query: ExportQuery): { next: () => Profile[] | undefined, stop: () => void } {
-  const where = query.id === undefined ? filtersSql(query) : ['u.id = @id', ...filtersSql(query)]
+  const where = filtersSql(query, ['id', 'username', 'type'])
   const statement: Statement = db.prepare(`SELECT ${COLUMNS} FROM users u ` +
     `${where.length ? `WHERE ${where.join(' AND ')} ` : ''}ORDER BY ${orderSql(query.order_by, 'u')}`)
   const rows = statement.iterate(parameters(query)) as IterableIterator<Profile>

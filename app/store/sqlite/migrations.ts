@@ -4,7 +4,7 @@ import { Umzug, type UmzugStorage } from 'umzug'
 import {
   DERIVED_TABLES_SQL, PROFILE_JSON_TABLE_SQL, TERM_COUNTS_TABLE_SQL, TERM_IDS_TABLE_SQL, TERM_MARKS_MIGRATION_SQL, TYPE_POSITIONS_TABLES_SQL,
   TYPE_TRIGRAMS_TABLES_SQL
-} from './derivedData.js'
+} from '../derivedData.js'
 
 /**
  * Every write to users bumps ghusers_meta.data_version, so a file changed by any tool

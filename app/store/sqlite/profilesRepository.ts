@@ -1,18 +1,13 @@
 // Reads profiles from the SQLite file: statements prepared once, every value bound, each page one
 // statement of the shared plan (profilesPlan.ts) in SQLite's words (sqlite/pageSql.ts).
 import type { Database, Statement } from 'better-sqlite3'
-import type { Profile, ProfilesQuery } from '../schemas/profiles.js'
+import type { Profile } from '../../schemas/profiles.js'
 import {
   pageEnd, planName, planPage, planSearchPage, planValues, rowsBefore, searchLookups, type Mark, type PageQuery, type Plan, type SearchLookupRow
-} from './profilesPlan.js'
-import { NON_ASCII } from './usernameTerms.js'
-import type { KnownTotal, PageRead, ProfilesSource } from './profilesSource.js'
-import { COLUMNS, containsPattern, LIMIT, META_COLUMNS, pageSql, totalFirstSql, TRIGRAMS, trigramPhrase } from './sqlite/pageSql.js'
-
-export { containsPattern }
-
-/** The filters of a query (facets and exports take them without paging). */
-export type ProfileFilters = Pick<ProfilesQuery, 'username' | 'id' | 'type'>
+} from '../profilesPlan.js'
+import { NON_ASCII } from '../usernameTerms.js'
+import type { KnownTotal, PageRead, ProfilesSource } from '../profilesSource.js'
+import { COLUMNS, containsPattern, LIMIT, META_COLUMNS, pageSql, totalFirstSql, TRIGRAMS, trigramPhrase } from './pageSql.js'
 
 interface FileMeta { file_id: string, data_version: number, derived_version: number, total_count: number }
 interface PageRow extends FileMeta { total: number | null, results: string }
