@@ -99,11 +99,12 @@ export function requestedTag (request: FastifyRequest): string | undefined {
 export async function answer (request: FastifyRequest, reply: FastifyReply, build: () => MaybePromise<BuiltAnswer>): Promise<FastifyReply> {
   const key = request.routeOptions.config.representation!.key(request)
   const { cache, profiles } = request.server
-  const tag = entityTag(key, profiles.dataVersion())
+  const version = profiles.dataVersion()
+  const tag = entityTag(key, version)
   const kept = await cache.get<Answer>({ id: tag, segment: ANSWERS })
   if (kept) return send(reply, tag, kept.item)
   const built = await build()
-  const builtTag = entityTag(key, built.dataVersion)
+  const builtTag = built.dataVersion === version ? tag : entityTag(key, built.dataVersion)
   const fresh: Answer = { headers: { ...built.headers, 'content-type': built.contentType }, body: Buffer.from(built.body) }
   cache.set({ id: builtTag, segment: ANSWERS }, fresh, ANSWER_LIFETIME_MS)
   return send(reply, builtTag, fresh)
