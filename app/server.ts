@@ -3,9 +3,9 @@
 import cluster from 'node:cluster'
 import { existsSync } from 'node:fs'
 import closeWithGrace from 'close-with-grace'
-import type { FastifyServerOptions } from 'fastify'
 import { buildApp } from './app.js'
 import { createConfig, type AppConfig } from './config.js'
+import { loggerOptions } from './http/accessLog.js'
 import { answerWorkersMetricsRequests } from './metrics/clusterMetrics.js'
 import { sampleAccounts } from './seed/sampleAccounts.js'
 import { seedDatabase } from './seed/seedDatabase.js'
@@ -47,14 +47,8 @@ async function createDatabaseIfMissing ({ databasePath, databaseUrl }: AppConfig
   return true
 }
 
-/** Pino: JSON lines (with each request's id and response time), readable colours on a terminal. */
-function loggerOptions ({ logLevel }: AppConfig): FastifyServerOptions['logger'] {
-  if (!process.stdout.isTTY) return { level: logLevel }
-  return { level: logLevel, transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } }
-}
-
 async function serve (config: AppConfig, created: boolean): Promise<void> {
-  const app = await buildApp(config, { logger: loggerOptions(config) })
+  const app = await buildApp(config, { logger: loggerOptions(config.logLevel) })
   if (created) logCreatedDatabase(app.log.info.bind(app.log), config)
   // Stop accepting, let requests in flight finish (app.close() waits for them, up to the delay),
   // then close the database (the profiles plugin's onClose) and exit 0.

@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
+import { REQUEST_ID_HEADER } from '../app/http/requestId.js'
 import { PROJECT_ROOT } from '../app/paths.js'
 import { buildGitRef, thisCheckout, type ServerBuild } from './bench/builds.js'
 import { killRunningServers, startChildServer, type ChildServer } from './bench/childServer.js'
@@ -59,8 +60,10 @@ interface CeilingFiles { body: string, headers: string }
 type CeilingKind = 'bare' | 'shipped'
 
 async function measureCeiling (run: BenchRun, files: CeilingFiles, workers: number, kind: CeilingKind): Promise<Measurement> {
+  // The node flags of `npm start`, as the app's servers get them.
+  const nodeFlags = run.builds[0]!.startArgs.slice(0, -1)
   const server = await startChildServer({
-    args: ['dist/scripts/bench/ceilingServer.js'],
+    args: [...nodeFlags, 'dist/scripts/bench/ceilingServer.js'],
     cwd: PROJECT_ROOT,
     env: { BODY_FILE: files.body, WORKERS: String(workers), ...(kind === 'shipped' ? { ...SHIPPED_ENV, HEADERS_FILE: files.headers } : {}) },
     logFile: serverLog(run),
@@ -130,7 +133,7 @@ async function measureWorkers (run: BenchRun, files: CeilingFiles, workers: numb
 }
 
 /** Written by Node, or by the as-shipped ceiling's own request id and rate limit. */
-const HEADERS_NOT_REPLAYED = /^(date|connection|keep-alive|content-length|transfer-encoding|x-request-id|x-ratelimit-.*)$/
+const HEADERS_NOT_REPLAYED = new RegExp(`^(date|connection|keep-alive|content-length|transfer-encoding|${REQUEST_ID_HEADER}|x-ratelimit-.*)$`)
 
 /** Picks the scenarios' URLs and saves API page 1's body and headers (the ceilings') from a short-lived server. */
 async function prepareScenarios (run: BenchRun, files: CeilingFiles) {

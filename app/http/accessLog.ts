@@ -1,5 +1,11 @@
 // Fastify's request log, as its `logController` option lets us shape it: one info line per answer.
-import { type FastifyReply, type FastifyRequest, LogController } from 'fastify'
+import { type FastifyReply, type FastifyRequest, type FastifyServerOptions, LogController } from 'fastify'
+
+/** Pino: JSON lines (with each request's id and response time), readable colours on a terminal. */
+export function loggerOptions (level: string): FastifyServerOptions['logger'] {
+  if (!process.stdout.isTTY) return { level }
+  return { level, transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } }
+}
 
 /**
  * The completed line names the request (method, url, client) beside its status and time, so an

@@ -2,8 +2,7 @@
 import { LRUCache } from 'lru-cache'
 import { canonicalFiltersKey } from '../query/profilesQuery.js'
 import { PROFILE_TYPES, type ProfileType } from '../schemas/profiles.js'
-import type { ProfileFilters } from './profilesSource.js'
-import { type MaybePromise, whenReady } from './profilesSource.js'
+import { type MaybePromise, type ProfileFilters, whenReady } from './profilesSource.js'
 
 export interface FacetsRead {
   /** The data version the counts were read at. */

@@ -230,8 +230,9 @@ export function renderReport (report: BenchReport): string {
       '× ceiling is each scenario\'s req/s divided by its req/s.',
     '- ceiling as shipped: the same route with what `npm start` puts around any answer, and nothing else of the app: ' +
       'its request log (`LOG_LEVEL=info`, to the same file) and rate limit, from the app\'s own modules, its request id, ' +
-      'and the other headers API page 1 carries, sent as they are. A scenario\'s cost beyond it is the app\'s own work; ' +
-      'measured beside each ceiling (the median of its three is shown).',
+      'and the other headers API page 1 carries, sent as they are. A scenario\'s cost beyond it is the app\'s own work ' +
+      '(its request histogram included); measured beside each ceiling (the median of its three is shown). Both ceilings run ' +
+      'with the node flags of `npm start`.',
     '- server CPU µs/req: the user and system CPU time of the server and its workers during the measured ' +
       'seconds, per answer (from /proc); CPU × ceiling divides it by the ceiling\'s. Steadier than req/s on a ' +
       'shared machine, since it does not depend on how much of the cores the load generator leaves the server.',

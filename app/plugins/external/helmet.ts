@@ -1,7 +1,5 @@
-// Security headers on every response: helmet's, for the pages' strict Content-Security-Policy. They
-// are the same for every answer (no nonces), so helmet makes them once and they are set as Fastify
-// headers, here and on the few answers written before any hook runs (app/http/edgeAnswers.ts).
-// @fastify/helmet builds helmet anew on every request: see bench/README.md.
+// Helmet's security headers, made once (they are the same for every answer) and set on each, here
+// and on the answers written before any hook runs (http/edgeAnswers.ts); why not @fastify/helmet: bench/README.md.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import fp from 'fastify-plugin'
 import helmet, { type HelmetOptions } from 'helmet'

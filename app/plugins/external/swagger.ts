@@ -39,4 +39,4 @@ export default fp(async (app) => {
     },
     transform
   })
-}, { name: 'openapi', fastify: '5.x' })
+}, { name: 'swagger', fastify: '5.x' })

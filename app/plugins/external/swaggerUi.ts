@@ -1,5 +1,5 @@
 // The interactive documentation at /docs (@fastify/swagger-ui, its assets served from node_modules),
-// of the document swagger.ts makes. Registered in the operational routes' scope: never stored by a cache.
+// of the document swagger.ts makes; registered in the operational routes' scope, for its no-store.
 import fastifySwaggerUi from '@fastify/swagger-ui'
 import fp from 'fastify-plugin'
 
@@ -28,4 +28,4 @@ export default fp(async (app) => {
     uiConfig: { validatorUrl: null, docExpansion: 'list', deepLinking: true, tryItOutEnabled: true },
     logLevel: 'warn'
   })
-}, { name: 'docs', fastify: '5.x', dependencies: ['openapi'] })
+}, { name: 'swagger-ui', fastify: '5.x', dependencies: ['swagger'] })

@@ -6,6 +6,7 @@ import {
   TYPE_NAME_TRIGRAMS, typePositionsTable, USERNAME_TRIGRAMS
 } from '../derivedData.js'
 import { ORDER_KEYS, orderWithinType, REVERSED_TYPE_RANGES, termCountedByType, type FilterName, type Plan, type Start, type Trigrams } from '../profilesPlan.js'
+import type { ProfileFilters } from '../profilesSource.js'
 import { TERM_MARKED, TERM_MARKS_TABLE } from '../termMarks.js'
 
 // SQLite (built with STAT4, as better-sqlite3 is) compiles a statement again on every run when
@@ -42,6 +43,15 @@ const SOURCES = {
 /** A LIKE pattern matching `term` anywhere, with %, _ and \ matching themselves. */
 export function containsPattern (term: string): string {
   return `%${term.replace(/[\\%_]/g, (char) => `\\${char}`)}%`
+}
+
+/** The values FILTER_SQL's fragments bind, for the filters `filters` sets. */
+export function filterValues (filters: ProfileFilters): Record<string, unknown> {
+  const values: Record<string, unknown> = {}
+  if (filters.username !== undefined) values.usernamePattern = containsPattern(filters.username)
+  if (filters.id !== undefined) values.id = filters.id
+  if (filters.type !== undefined) values.type = filters.type
+  return values
 }
 
 /** An FTS5 query for `term` as one literal phrase. */

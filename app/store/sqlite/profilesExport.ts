@@ -7,7 +7,7 @@ import { orderSql, positionsTable } from '../derivedData.js'
 import { EXPORT_CHUNK_ROWS, type ExportQuery, type ProfilesExport, type ProfilesExportSource } from '../profilesExportSource.js'
 import { ProfilesFacets } from './profilesFacets.js'
 import type { FilterName } from '../profilesPlan.js'
-import { containsPattern, FILTER_SQL, META_COLUMNS } from './pageSql.js'
+import { FILTER_SQL, filterValues, META_COLUMNS } from './pageSql.js'
 
 interface SnapshotMeta { file_id: string, data_version: number, derived_version: number, total_count: number }
 
@@ -20,25 +20,17 @@ function filtersSql (query: ExportQuery, names: FilterName[]): string[] {
   return names.filter((name) => query[name] !== undefined).map((name) => FILTER_SQL[name])
 }
 
-function parameters (query: ExportQuery): Record<string, unknown> {
-  const params: Record<string, unknown> = {}
-  if (query.username !== undefined) params.usernamePattern = containsPattern(query.username)
-  if (query.type !== undefined) params.type = query.type
-  if (query.id !== undefined) params.id = query.id
-  return params
-}
-
 /**
  * Steps through the kept positions of the order: each step examines the next EXPORT_CHUNK_ROWS
  * positions and keeps the rows that match, so a rare filter costs a bounded step too.
  */
 function positionSteps (db: Database, query: ExportQuery, rows: number): () => Profile[] | undefined {
-  // The id is read by its own statement.
+  // Used only without an id (openFileExport).
   const where = filtersSql(query, ['username', 'type'])
   const statement = db.prepare(`SELECT ${COLUMNS} FROM (SELECT rank, id FROM ${positionsTable(query.order_by)} ` +
     `WHERE rank > @after ORDER BY rank LIMIT ${EXPORT_CHUNK_ROWS}) p JOIN users u ON u.id = p.id ` +
     `${where.length ? `WHERE ${where.join(' AND ')} ` : ''}ORDER BY p.rank`)
-  const params = parameters(query)
+  const params = filterValues(query)
   let after = 0
   return () => {
     if (after >= rows) return undefined
@@ -56,7 +48,7 @@ function scanSteps (db: Database, query: ExportQuery): { next: () => Profile[] |
   const where = filtersSql(query, ['id', 'username', 'type'])
   const statement: Statement = db.prepare(`SELECT ${COLUMNS} FROM users u ` +
     `${where.length ? `WHERE ${where.join(' AND ')} ` : ''}ORDER BY ${orderSql(query.order_by, 'u')}`)
-  const rows = statement.iterate(parameters(query)) as IterableIterator<Profile>
+  const rows = statement.iterate(filterValues(query)) as IterableIterator<Profile>
   let done = false
   return {
     next: () => {

@@ -1,5 +1,5 @@
 // Reads profiles from the SQLite file: statements prepared once, every value bound, each page one
-// statement of the shared plan (profilesPlan.ts) in SQLite's words (sqlite/pageSql.ts).
+// statement of the shared plan (../profilesPlan.ts) in SQLite's words (pageSql.ts).
 import type { Database, Statement } from 'better-sqlite3'
 import type { Profile } from '../../schemas/profiles.js'
 import {
@@ -7,7 +7,7 @@ import {
 } from '../profilesPlan.js'
 import { NON_ASCII } from '../usernameTerms.js'
 import type { KnownTotal, PageRead, ProfilesSource } from '../profilesSource.js'
-import { COLUMNS, containsPattern, LIMIT, META_COLUMNS, pageSql, totalFirstSql, TRIGRAMS, trigramPhrase } from './pageSql.js'
+import { COLUMNS, filterValues, LIMIT, META_COLUMNS, pageSql, totalFirstSql, TRIGRAMS, trigramPhrase } from './pageSql.js'
 
 interface FileMeta { file_id: string, data_version: number, derived_version: number, total_count: number }
 interface PageRow extends FileMeta { total: number | null, results: string }
@@ -98,7 +98,7 @@ export class ProfilesRepository implements ProfilesSource {
     if (!derivedCurrent) return undefined
     if (first.total === null && known!.dataVersion !== dataVersion) first = this.totalFirst(query, planPage(query, { ...options, totalKnown: false }))
     const total = first.total ?? known!.total
-    // With every login and the term ASCII, a trigram phrase matches exactly the logins LIKE does (see sqlite/pageSql.ts).
+    // With every login and the term ASCII, a trigram phrase matches exactly the logins LIKE does (see pageSql.ts).
     const phrase = { exact: first.non_ascii_logins === 0 && !NON_ASCII.test(query.username!), namesReversible: first.username_twins === 0, typeRanges: first.type_ranges }
     const search = planSearchPage(query, total, first, { ...options, phrase })
     if (!search) return { dataVersion, total, ...pageEnd(query, total, '[]', dataVersion) }
@@ -160,8 +160,7 @@ export class ProfilesRepository implements ProfilesSource {
   }
 
   private parameters (query: PageQuery, plan: Plan, total?: number, mark?: Mark, rankBefore?: number): Record<string, unknown> {
-    const values: Record<string, unknown> = planValues(query, plan, total, mark, rankBefore)
-    if (query.username !== undefined) values.usernamePattern = containsPattern(query.username)
+    const values = { ...planValues(query, plan, total, mark, rankBefore), ...filterValues(query) }
     if (plan.access === 'trigrams' || plan.access === 'phrase') {
       values.trigramQuery = trigramPhrase(query.username!)
       values.asciiTerm = NON_ASCII.test(query.username!) ? 0 : 1

@@ -6,8 +6,7 @@ import { ProfilesFacets } from './profilesFacets.js'
 import type { FacetsRead } from '../profilesFacetsSource.js'
 import type { PageQuery } from '../profilesPlan.js'
 import { ProfilesRepository } from './profilesRepository.js'
-import type { ProfileFilters } from '../profilesSource.js'
-import type { KnownTotal, PageRead } from '../profilesSource.js'
+import type { KnownTotal, PageRead, ProfileFilters } from '../profilesSource.js'
 
 export type SearchTask = { kind: 'page', query: PageQuery, known?: KnownTotal } | { kind: 'facets', filters: ProfileFilters } | { kind: 'open' }
 

@@ -1,11 +1,11 @@
 // The repository against real files: filters, LIKE escaping, order, one snapshot per page.
 import { describe, expect, it } from 'vitest'
-import { ORDER_BY_VALUES, type ProfilesQuery } from '../../app/schemas/profiles.js'
-import { ProfilesRepository } from '../../app/store/sqlite/profilesRepository.js'
-import { containsPattern } from '../../app/store/sqlite/pageSql.js'
-import { prepareDatabaseFile, openReadOnlyDatabase } from '../../app/store/sqlite/database.js'
-import { ordered } from '../helpers/contractModel.js'
-import { contractOnlyDatabase, HOSTILE_PROFILES, HOSTILE_SEARCHES, readProfiles } from '../helpers/fixtures.js'
+import { ORDER_BY_VALUES, type ProfilesQuery } from '../../../app/schemas/profiles.js'
+import { ProfilesRepository } from '../../../app/store/sqlite/profilesRepository.js'
+import { containsPattern } from '../../../app/store/sqlite/pageSql.js'
+import { prepareDatabaseFile, openReadOnlyDatabase } from '../../../app/store/sqlite/database.js'
+import { ordered } from '../../helpers/contractModel.js'
+import { contractOnlyDatabase, HOSTILE_PROFILES, HOSTILE_SEARCHES, readProfiles } from '../../helpers/fixtures.js'
 
 const repository = await (async () => {
   const path = contractOnlyDatabase()

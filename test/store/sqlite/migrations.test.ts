@@ -1,10 +1,10 @@
 // The migration step: a file holding only the contract's table is brought up to our schema.
 import BetterSqlite3 from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import { prepareDatabaseFile, openReadOnlyDatabase } from '../../app/store/sqlite/database.js'
-import { SCHEMA_VERSION } from '../../app/store/sqlite/migrations.js'
-import { ProfilesRepository } from '../../app/store/sqlite/profilesRepository.js'
-import { contractOnlyDatabase, HOSTILE_PROFILES, temporaryDirectory } from '../helpers/fixtures.js'
+import { prepareDatabaseFile, openReadOnlyDatabase } from '../../../app/store/sqlite/database.js'
+import { SCHEMA_VERSION } from '../../../app/store/sqlite/migrations.js'
+import { ProfilesRepository } from '../../../app/store/sqlite/profilesRepository.js'
+import { contractOnlyDatabase, HOSTILE_PROFILES, temporaryDirectory } from '../../helpers/fixtures.js'
 
 function schemaObjects (path: string): string[] {
   const db = new BetterSqlite3(path, { readonly: true })
