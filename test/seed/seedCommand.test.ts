@@ -1,7 +1,7 @@
 // The seed CLI as a user runs it: arguments, exit statuses, messages, files left alone.
 import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
@@ -149,5 +149,12 @@ describe('npm run seed', () => {
       .then(() => undefined, (e: { code: number, stderr: string }) => e)
     expect(error?.code).toBe(2)
     expect(error?.stderr).toContain('Usage: npm run seed --')
+  })
+
+  it('does not compile again when dist/ is current (its preseed build finds nothing to do)', async () => {
+    const compiled = join(PROJECT_ROOT, 'dist', 'app', 'app.js')
+    const before = statSync(compiled).mtimeMs
+    await promisify(execFile)('npm', ['run', '--silent', 'seed', '--', '--total', 'lots'], { cwd: PROJECT_ROOT }).catch(() => undefined)
+    expect(statSync(compiled).mtimeMs).toBe(before)
   })
 })
