@@ -1,8 +1,9 @@
 // What an export reads from: one snapshot of the database, walked a bounded chunk at a time.
 import type { Profile, ProfilesQuery } from '../schemas/profiles.js'
-import type { MaybePromise } from './profilesSource.js'
+import type { MaybePromise, ProfileFilters } from './profilesSource.js'
 
-export type ExportQuery = Pick<ProfilesQuery, 'username' | 'id' | 'type' | 'order_by'>
+/** The list an export writes: its filters and order. */
+export type ExportQuery = ProfileFilters & Pick<ProfilesQuery, 'order_by'>
 
 /** Rows read in one step of an export, at most: a step holds the event loop (or a connection) this long. */
 export const EXPORT_CHUNK_ROWS = 1000
