@@ -20,7 +20,7 @@ import { facetsOffLoop, SearchPool, searchingOffLoop } from './sqlite/searchPool
 /** A page's statement takes milliseconds; one that runs this long is cancelled, and its request gets a 503. */
 const SERVING_STATEMENT_TIMEOUT_MS = 30_000
 
-/** How long the app waits before serving for the search worker to load and open the file (it takes about 0.2 s). */
+/** How long the app waits before serving for the search worker to load and open the file. */
 const SEARCH_WORKER_WAIT_MS = 2_000
 
 export type DatabaseSettings = Pick<AppConfig, 'databasePath' | 'databaseUrl'>

@@ -2,12 +2,12 @@
 // (one snapshot, whatever a seed commits meanwhile), read a bounded chunk per step.
 import type { Database, Statement } from 'better-sqlite3'
 import type { Profile } from '../../schemas/profiles.js'
-import { openReadOnlyDatabase } from './database.js'
 import { orderSql, positionsTable } from '../derivedData.js'
 import { EXPORT_CHUNK_ROWS, type ExportQuery, type ProfilesExport, type ProfilesExportSource } from '../profilesExportSource.js'
-import { ProfilesFacets } from './profilesFacets.js'
 import type { FilterName } from '../profilesPlan.js'
+import { openReadOnlyDatabase } from './database.js'
 import { FILTER_SQL, filterValues, META_COLUMNS } from './pageSql.js'
+import { ProfilesFacets } from './profilesFacets.js'
 
 interface SnapshotMeta { file_id: string, data_version: number, derived_version: number, total_count: number }
 

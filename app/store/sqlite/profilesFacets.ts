@@ -2,11 +2,11 @@
 // an id or a username term matches; one statement, so counts and data version share a snapshot.
 import type { Database, Statement } from 'better-sqlite3'
 import { TERM_COUNTS_TABLE, TYPE_ID_TRIGRAMS, USERNAME_TRIGRAMS } from '../derivedData.js'
-import { foldTerm, KEPT_TERM_LENGTH } from '../profilesPlan.js'
 import { facetsFromCounts, type FacetsRead, type ProfilesFacetsSource } from '../profilesFacetsSource.js'
+import { foldTerm, KEPT_TERM_LENGTH } from '../profilesPlan.js'
 import type { ProfileFilters } from '../profilesSource.js'
-import { containsPattern, FILTER_SQL, metaColumns, PHRASE_IS_EXACT, TRIGRAM_LENGTH, trigramPhrase, TYPE_RANGES } from './pageSql.js'
 import { NON_ASCII } from '../usernameTerms.js'
+import { containsPattern, FILTER_SQL, metaColumns, PHRASE_IS_EXACT, TRIGRAM_LENGTH, trigramPhrase, TYPE_RANGES } from './pageSql.js'
 
 /** The file's data version and whether the derived data matches it (the columns the page statement reads). */
 const VERSION_COLUMNS = metaColumns(['file_id', 'data_version', 'derived_version'])

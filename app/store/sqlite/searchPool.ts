@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url'
 import { Piscina } from 'piscina'
 import type { FacetsRead, ProfilesFacetsSource } from '../profilesFacetsSource.js'
 import type { PageQuery } from '../profilesPlan.js'
-import type { ProfilesRepository } from './profilesRepository.js'
 import type { KnownTotal, PageRead, ProfileFilters, ProfilesSource } from '../profilesSource.js'
+import type { ProfilesRepository } from './profilesRepository.js'
 import type { SearchTask } from './searchWorker.js'
 
 /** The worker's module beside this one: compiled JavaScript, or the TypeScript source through tsx (tests, `npm run dev`). */

@@ -1,12 +1,12 @@
 // The worker thread that reads searches (the reads whose cost grows with how many logins a term
 // matches) on its own read-only connection, so that they never hold the event loop.
 import { workerData } from 'node:worker_threads'
-import { openReadOnlyDatabase } from './database.js'
-import { ProfilesFacets } from './profilesFacets.js'
 import type { FacetsRead } from '../profilesFacetsSource.js'
 import type { PageQuery } from '../profilesPlan.js'
-import { ProfilesRepository } from './profilesRepository.js'
 import type { KnownTotal, PageRead, ProfileFilters } from '../profilesSource.js'
+import { openReadOnlyDatabase } from './database.js'
+import { ProfilesFacets } from './profilesFacets.js'
+import { ProfilesRepository } from './profilesRepository.js'
 
 export type SearchTask = { kind: 'page', query: PageQuery, known?: KnownTotal } | { kind: 'facets', filters: ProfileFilters } | { kind: 'open' }
 
